@@ -1,0 +1,160 @@
+package io.conversationconnector;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.conversationconnector.auth.BirdSignatureAuthenticator;
+import io.conversationconnector.auth.HeaderTokenAuthenticator;
+import io.conversationconnector.auth.SinchSignatureAuthenticator;
+import io.conversationconnector.auth.UrlTokenAuthenticator;
+import io.conversationconnector.canonical.CanonicalJson;
+import io.conversationconnector.config.EnvSubstitution;
+import io.conversationconnector.config.SourceConfig;
+import io.conversationconnector.config.SourcesFile;
+import io.conversationconnector.ingest.AuthenticationStep;
+import io.conversationconnector.ingest.ErrorResponses;
+import io.conversationconnector.ingest.EventBranches;
+import io.conversationconnector.ingest.HttpErrorPages;
+import io.conversationconnector.ingest.MappingStep;
+import io.conversationconnector.ingest.WebhookIntake;
+import io.conversationconnector.mapping.bird.BirdMapper;
+import io.conversationconnector.mapping.rasayel.RasayelMapper;
+import io.conversationconnector.mapping.sinch.SinchMapper;
+import io.conversationconnector.mapping.treble.TrebleMapper;
+import io.conversationconnector.storage.Database;
+import io.conversationconnector.storage.DatabaseHealthCheck;
+import io.conversationconnector.storage.InboxWriter;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Configuration;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root, found by package scan: reads the settings (application.properties maps each environment
+ * variable of design.md to a property), starts the database, loads sources.yaml and binds the beans the routes
+ * refer to by name. Wiring by hand keeps every dependency visible in one place.
+ */
+@Configuration
+public class ConnectorConfiguration implements CamelConfiguration {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectorConfiguration.class);
+
+    @PropertyInject("connector.config-dir")
+    String configDir;
+    @PropertyInject("connector.data-dir")
+    String dataDir;
+    @PropertyInject(value = "connector.db.url", defaultValue = "")
+    String dbUrl;
+    @PropertyInject(value = "connector.db.user", defaultValue = "")
+    String dbUser;
+    @PropertyInject(value = "connector.db.password", defaultValue = "")
+    String dbPassword;
+    @PropertyInject(value = "connector.db.embedded-port", defaultValue = "0")
+    int embeddedDbPort;
+    @PropertyInject(value = "connector.db.pool-size", defaultValue = "16")
+    int poolSize;
+    @PropertyInject(value = "connector.db.connection-timeout-ms", defaultValue = "3000")
+    long connectionTimeoutMs;
+    @PropertyInject(value = "camel.server.port", defaultValue = "8080")
+    int httpPort;
+    @PropertyInject(value = "connector.admin-token", defaultValue = "")
+    String adminToken;
+    @PropertyInject(value = "connector.ingest.writers", defaultValue = "2")
+    int writers;
+    @PropertyInject(value = "connector.ingest.max-batch", defaultValue = "256")
+    int maxBatch;
+    @PropertyInject(value = "connector.ingest.queue-capacity", defaultValue = "10000")
+    int queueCapacity;
+    @PropertyInject(value = "connector.ingest.commit-timeout-ms", defaultValue = "20000")
+    long commitTimeoutMs;
+
+    @BindToRegistry("canonicalJson")
+    public ObjectMapper canonicalJson() {
+        return CanonicalJson.mapper();
+    }
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Path config = Path.of(configDir);
+        Map<String, SourceConfig> sources = SourcesFile.load(config, EnvSubstitution.fromEnvironment());
+        LOG.info("Loaded {} source(s) from {}: {}", sources.size(), config.resolve(SourcesFile.FILE_NAME), sources.keySet());
+
+        Clock clock = context.getRegistry().findSingleByType(Clock.class);
+        if (clock == null) {
+            clock = Clock.systemUTC();
+            context.getRegistry().bind("clock", clock);
+        }
+        ObjectMapper json = context.getRegistry().lookupByNameAndType("canonicalJson", ObjectMapper.class);
+
+        Database database = Database.start(new Database.Settings(dbUrl, dbUser, dbPassword, Path.of(dataDir),
+                embeddedDbPort, poolSize, connectionTimeoutMs));
+        manage(context, "database", database);
+        InboxWriter inbox = new InboxWriter(database.jdbi(), json,
+                new InboxWriter.Settings(writers, maxBatch, queueCapacity, Duration.ofMillis(commitTimeoutMs)));
+        manage(context, "inbox-writer", inbox);
+        context.getRegistry().bind("database", database);
+        HealthCheckRegistry health = HealthCheckRegistry.get(context);
+        if (health != null) {
+            health.register(new DatabaseHealthCheck(database));
+        }
+
+        context.getRegistry().bind("webhookIntake", new WebhookIntake(sources, inbox, clock, json));
+        context.getRegistry().bind("errorResponses", new ErrorResponses(json));
+        context.addStartupListener(new HttpErrorPages(httpPort));
+        context.getRegistry().bind("eventBranches", new EventBranches());
+
+        // One authentication scheme and one mapper per provider; the provider's route file names them.
+        TrebleMapper trebleMapper = new TrebleMapper();
+        context.getRegistry().bind("trebleMapper", trebleMapper);
+        context.getRegistry().bind("trebleAuthentication", new AuthenticationStep(new HeaderTokenAuthenticator()));
+        context.getRegistry().bind("trebleMapping", new MappingStep(trebleMapper));
+        context.getRegistry().bind("birdAuthentication", new AuthenticationStep(new BirdSignatureAuthenticator()));
+        context.getRegistry().bind("birdMapping", new MappingStep(new BirdMapper()));
+        context.getRegistry().bind("sinchAuthentication", new AuthenticationStep(new SinchSignatureAuthenticator()));
+        context.getRegistry().bind("sinchMapping", new MappingStep(new SinchMapper()));
+        context.getRegistry().bind("rasayelAuthentication", new AuthenticationStep(new UrlTokenAuthenticator()));
+        context.getRegistry().bind("rasayelMapping", new MappingStep(new RasayelMapper()));
+
+        context.getRegistry().bind("adminToken", new AdminToken(resolveAdminToken()));
+    }
+
+    private String resolveAdminToken() {
+        if (adminToken != null && !adminToken.isBlank()) {
+            return adminToken;
+        }
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String generated = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        // Printed once, on the console only (not through the logger), so it can be copied; set ADMIN_TOKEN to fix it.
+        System.out.println("ADMIN_TOKEN is not set; generated one for this run: " + generated);
+        return generated;
+    }
+
+    /** Ties a resource's lifetime to the CamelContext: closed when the context stops, after the routes. */
+    private static void manage(CamelContext context, String name, AutoCloseable resource) throws Exception {
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() throws Exception {
+                LOG.info("Stopping {}", name);
+                resource.close();
+            }
+        }, true, true);
+    }
+
+    /** The bearer token of the admin API. */
+    public record AdminToken(String value) {
+        @Override
+        public String toString() {
+            return "AdminToken[***]";
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.conversationconnector.ingest;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a failed exchange into the contract's JSON error: {"error": "...", "detail": "..."}. Used by the shared
+ * route configuration. Predictable failures carry their own status; anything else is a bug (500), logged with its
+ * stack trace but never with the request body or headers.
+ */
+public final class ErrorResponses {
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorResponses.class);
+    private final ObjectMapper json;
+
+    public ErrorResponses(ObjectMapper json) {
+        this.json = json;
+    }
+
+    public void render(Exchange exchange) throws JsonProcessingException {
+        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        WebhookRejected rejected = find(failure);
+        int status;
+        String error;
+        String detail;
+        String source = exchange.getMessage().getHeader("source", String.class);
+        if (rejected != null) {
+            status = rejected.status();
+            error = rejected.error();
+            detail = rejected.detail();
+            LOG.info("webhook rejected: source={} status={} error={} detail={}", source, status, error, detail);
+        } else {
+            status = 500;
+            error = "internal_error";
+            detail = "unexpected error; nothing was stored, the caller may retry";
+            LOG.error("webhook failed unexpectedly: source={}", source, failure);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", error);
+        body.put("detail", detail);
+        var out = exchange.getMessage();
+        out.removeHeaders("*");
+        out.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        out.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        if (status == 503) {
+            out.setHeader("Retry-After", "5");
+        }
+        out.setBody(json.writeValueAsString(body));
+    }
+
+    private static WebhookRejected find(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof WebhookRejected r) {
+                return r;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,153 @@
+package io.conversationconnector.ingest;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.conversationconnector.auth.InboundRequest;
+import io.conversationconnector.config.SourceConfig;
+import io.conversationconnector.storage.InboxWriter;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+/**
+ * The provider-independent steps of ingest that the webhook routes call: resolve the source, parse the JSON,
+ * commit and acknowledge. Provider-specific steps are {@link AuthenticationStep} and {@link MappingStep}.
+ */
+public final class WebhookIntake {
+    /** Headers kept with each event for diagnosis. An allow-list: credentials can never end up stored. */
+    private static final List<String> STORED_HEADERS = List.of("content-type", "user-agent", "x-forwarded-for",
+            "x-request-id", "messagebird-request-id", "messagebird-request-timestamp",
+            "x-sinch-webhook-signature-timestamp", "x-sinch-webhook-signature-nonce",
+            "x-sinch-webhook-signature-algorithm");
+
+    private final Map<String, SourceConfig> sources;
+    private final InboxWriter inbox;
+    private final Clock clock;
+    private final ObjectMapper json;
+
+    public WebhookIntake(Map<String, SourceConfig> sources, InboxWriter inbox, Clock clock, ObjectMapper json) {
+        this.sources = sources;
+        this.inbox = inbox;
+        this.clock = clock;
+        this.json = json.copy().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
+
+    /** First step: the source must exist; the request becomes an {@link IngestUnit}; "provider" is set for routing. */
+    public void admit(Exchange exchange) {
+        Message in = exchange.getMessage();
+        String sourceId = in.getHeader("source", String.class);
+        SourceConfig source = sourceId == null ? null : sources.get(sourceId);
+        if (source == null) {
+            throw WebhookRejected.notFound("unknown_source", "no source with id '" + truncate(sourceId) + "' is configured");
+        }
+        byte[] body = in.getBody(byte[].class);
+        String segment = in.getHeader("segment", String.class);
+        InboundRequest request = new InboundRequest(source, name -> in.getHeader(name, String.class), segment,
+                requestUrl(in), body == null ? new byte[0] : body, clock.instant());
+        Map<String, String> stored = new LinkedHashMap<>();
+        for (String name : STORED_HEADERS) {
+            String value = in.getHeader(name, String.class);
+            if (value != null) {
+                stored.put(name, truncate(value));
+            }
+        }
+        String kind = source.provider() == io.conversationconnector.config.Provider.TREBLE ? segment : null;
+        exchange.setProperty(IngestUnit.PROPERTY, new IngestUnit(request, kind, stored));
+        exchange.setProperty("provider", source.provider().id());
+    }
+
+    /** The URL shape does not fit the source's provider (e.g. a Bird source called with an extra segment). */
+    public void rejectUrlShape(Exchange exchange) {
+        String provider = exchange.getProperty("provider", String.class);
+        String expected = switch (provider) {
+            case "treble" -> "/webhooks/{source}/{kind}";
+            case "rasayel" -> "/webhooks/{source}/{token}";
+            default -> "/webhooks/{source}";
+        };
+        throw WebhookRejected.notFound("not_found", "a " + provider + " source is called at " + expected);
+    }
+
+    /** Content type must be JSON (415); the body must be one well-formed JSON object (400). */
+    public void parseJson(Exchange exchange) {
+        IngestUnit unit = exchange.getProperty(IngestUnit.PROPERTY, IngestUnit.class);
+        String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (!isJson(contentType)) {
+            throw new WebhookRejected(415, "unsupported_media_type",
+                    "content-type must be application/json, was " + (contentType == null ? "absent" : "'" + truncate(contentType) + "'"));
+        }
+        byte[] body = unit.request().body();
+        if (body.length == 0) {
+            throw WebhookRejected.badRequest("malformed_json", "the body is empty");
+        }
+        JsonNode node;
+        try {
+            node = json.readTree(body);
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            throw WebhookRejected.badRequest("malformed_json", "the body is not valid JSON"
+                    + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")"));
+        } catch (IOException e) {
+            throw WebhookRejected.badRequest("malformed_json", "the body could not be read as JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw WebhookRejected.badRequest("malformed_json", "the body must be a JSON object");
+        }
+        unit.payload(node);
+    }
+
+    /** Last step: commit the unit (durably), then answer 202, or 200 for a repeat. */
+    public void commitAndAcknowledge(Exchange exchange) throws JsonProcessingException {
+        IngestUnit unit = exchange.getProperty(IngestUnit.PROPERTY, IngestUnit.class);
+        InboxWriter.Outcome outcome = inbox.commit(unit);
+        Message out = exchange.getMessage();
+        out.removeHeaders("*"); // platform-http would echo request headers (credentials included) in the response
+        out.setHeader(Exchange.HTTP_RESPONSE_CODE, outcome.duplicate() ? 200 : 202);
+        out.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", outcome.id());
+        body.put("duplicate", outcome.duplicate());
+        out.setBody(json.writeValueAsString(body));
+        exchange.setProperty("outcome", outcome);
+    }
+
+    static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String mime = contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        return mime.equals("application/json") || (mime.startsWith("application/") && mime.endsWith("+json"));
+    }
+
+    private static String requestUrl(Message in) {
+        String proto = in.getHeader("X-Forwarded-Proto", String.class);
+        String host = in.getHeader("X-Forwarded-Host", String.class);
+        if (host == null) {
+            host = in.getHeader("Host", String.class);
+        }
+        String uri = in.getHeader(Exchange.HTTP_URI, String.class);
+        String query = in.getHeader(Exchange.HTTP_RAW_QUERY, String.class);
+        if (query == null) {
+            query = in.getHeader(Exchange.HTTP_QUERY, String.class);
+        }
+        String path = uri == null ? "" : uri;
+        if (query != null && !query.isEmpty() && !path.contains("?")) {
+            path = path + "?" + query;
+        }
+        return (proto == null ? "http" : proto.split(",")[0].strip()) + "://" + (host == null ? "localhost" : host) + path;
+    }
+
+    private static String truncate(String s) {
+        if (s == null) {
+            return "";
+        }
+        return s.length() <= 200 ? s : s.substring(0, 200) + "…";
+    }
+}

@@ -1,0 +1,41 @@
+package io.conversationconnector.mapping;
+
+import java.time.Instant;
+import java.util.HexFormat;
+
+import io.conversationconnector.config.SourceConfig;
+
+/**
+ * What a mapper knows besides the payload.
+ *
+ * @param kind the Treble webhook kind from the URL; null for other providers
+ */
+public record MappingContext(SourceConfig source, String kind, byte[] rawBody, Instant receivedAt) {
+
+    /**
+     * Fallback dedupe key part for payloads with no natural id: identical redeliveries of the same bytes
+     * collapse, different payloads never do.
+     */
+    public String bodyHash() {
+        try {
+            return "sha256:" + HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(rawBody));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Joins key parts with ':'; when any part is missing the key falls back to {@code prefix:sha256:<body hash>}
+     * so two different payloads never share a key by accident.
+     */
+    public String key(String prefix, String... parts) {
+        StringBuilder key = new StringBuilder(prefix);
+        for (String part : parts) {
+            if (part == null || part.isEmpty()) {
+                return prefix + ":" + bodyHash();
+            }
+            key.append(':').append(part);
+        }
+        return key.toString();
+    }
+}

@@ -1,0 +1,99 @@
+package io.conversationconnector.storage;
+
+import java.nio.file.Path;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connector's PostgreSQL: external when DB_URL is set, otherwise embedded under DATA_DIR. A HikariCP pool
+ * whose connection timeout is short, so an unreachable database turns into a prompt 503 rather than a hang.
+ * Flyway applies the schema at start-up.
+ */
+public final class Database implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    private final EmbeddedDatabase embedded;
+    private final HikariDataSource dataSource;
+    private final Jdbi jdbi;
+
+    public record Settings(String url, String user, String password, Path dataDir, int embeddedPort, int poolSize,
+                           long connectionTimeoutMillis) {
+    }
+
+    private Database(EmbeddedDatabase embedded, HikariDataSource dataSource) {
+        this.embedded = embedded;
+        this.dataSource = dataSource;
+        this.jdbi = Jdbi.create(dataSource);
+    }
+
+    public static Database start(Settings settings) throws Exception {
+        EmbeddedDatabase embedded = null;
+        String url = settings.url();
+        String user = settings.user();
+        String password = settings.password();
+        if (url == null || url.isBlank()) {
+            embedded = EmbeddedDatabase.start(settings.dataDir(), settings.embeddedPort());
+            url = embedded.jdbcUrl();
+            user = "postgres";
+            password = "";
+        }
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("connector-db");
+        config.setJdbcUrl(url);
+        if (user != null && !user.isBlank()) {
+            config.setUsername(user);
+        }
+        if (password != null && !password.isBlank()) {
+            config.setPassword(password);
+        }
+        config.setMaximumPoolSize(settings.poolSize());
+        config.setConnectionTimeout(settings.connectionTimeoutMillis());
+        config.setValidationTimeout(Math.min(settings.connectionTimeoutMillis(), 2000));
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        config.addDataSourceProperty("ApplicationName", "conversation-connector");
+        HikariDataSource dataSource;
+        try {
+            dataSource = new HikariDataSource(config);
+            Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        } catch (RuntimeException e) {
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
+        }
+        LOG.info("Database ready ({})", embedded != null ? "embedded PostgreSQL, port " + embedded.port() : "external, DB_URL");
+        return new Database(embedded, dataSource);
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public Jdbi jdbi() {
+        return jdbi;
+    }
+
+    /** Cheap liveness of the database for readiness checks. */
+    public boolean isReachable() {
+        try (var c = dataSource.getConnection()) {
+            return c.isValid(2);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        dataSource.close();
+        if (embedded != null) {
+            embedded.close();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.conversationconnector.storage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real PostgreSQL server from Maven-packaged binaries, with its data under DATA_DIR/postgres.
+ * Unlike the test-oriented defaults of the launcher, fsync and synchronous_commit stay on: a 2xx to a provider
+ * must survive power loss. A server left behind by a killed connector (kill -9 skips shutdown hooks, and the
+ * postmaster is a daemon) is stopped before starting, so start-up recovers by itself.
+ */
+public final class EmbeddedDatabase implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
+
+    private final EmbeddedPostgres postgres;
+
+    private EmbeddedDatabase(EmbeddedPostgres postgres) {
+        this.postgres = postgres;
+    }
+
+    public static EmbeddedDatabase start(Path dataDir, int port) throws IOException {
+        Path pgData = dataDir.resolve("postgres").toAbsolutePath();
+        Files.createDirectories(pgData.getParent());
+        stopLeftoverServer(pgData);
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                .setDataDirectory(pgData)
+                .setCleanDataDirectory(false)
+                .setPGStartupWait(Duration.ofSeconds(60))
+                .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("full_page_writes", "on")
+                .setServerConfig("max_connections", "100")
+                .setServerConfig("listen_addresses", "127.0.0.1");
+        if (port > 0) {
+            builder.setPort(port);
+        }
+        EmbeddedPostgres pg = builder.start();
+        LOG.info("Embedded PostgreSQL running on 127.0.0.1:{} with data in {}", pg.getPort(), pgData);
+        return new EmbeddedDatabase(pg);
+    }
+
+    public String jdbcUrl() {
+        return postgres.getJdbcUrl("postgres", "postgres");
+    }
+
+    public int port() {
+        return postgres.getPort();
+    }
+
+    /** Reads postmaster.pid; if that process is alive and is a PostgreSQL server, shuts it down cleanly. */
+    static void stopLeftoverServer(Path pgData) throws IOException {
+        Path pidFile = pgData.resolve("postmaster.pid");
+        if (!Files.isRegularFile(pidFile)) {
+            return;
+        }
+        List<String> lines = Files.readAllLines(pidFile);
+        if (lines.isEmpty()) {
+            return;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(lines.get(0).strip());
+        } catch (NumberFormatException e) {
+            return;
+        }
+        Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().command().map(c -> c.contains("postgres")).orElse(false));
+        if (process.isEmpty()) {
+            return; // stale pid file: PostgreSQL recovers from it by itself
+        }
+        LOG.warn("A PostgreSQL server (pid {}) from an earlier run still holds {}; stopping it before starting", pid, pgData);
+        ProcessHandle handle = process.get();
+        handle.destroy(); // SIGTERM: smart shutdown; its old clients died with the previous connector
+        try {
+            handle.onExit().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("PostgreSQL pid {} did not stop in 60s; killing it (WAL recovery will run on start)", pid);
+            handle.destroyForcibly();
+            handle.onExit().join();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        postgres.close();
+    }
+}
