@@ -1,0 +1,221 @@
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Ingest load driver (single-file Java program, no dependencies): N keep-alive connections on loopback, each
+ * posting correctly signed Sinch and Bird webhooks with unique event ids back to back, for a fixed time.
+ * Reports accepted/s, p50/p99/max latency and errors by status. Usage:
+ *   java bench/LoadDriver.java host port seconds concurrency warmupSeconds sinchSource sinchSecret birdSource birdKey birdUrl
+ */
+public class LoadDriver {
+    public static void main(String[] a) throws Exception {
+        String host = a[0];
+        int port = Integer.parseInt(a[1]);
+        int seconds = Integer.parseInt(a[2]);
+        int concurrency = Integer.parseInt(a[3]);
+        int warmup = Integer.parseInt(a[4]);
+        String sinchSource = a[5], sinchSecret = a[6], birdSource = a[7], birdKey = a[8], birdUrl = a[9];
+
+        long runId = System.currentTimeMillis();
+        long warmupEnd = System.nanoTime() + warmup * 1_000_000_000L;
+        long end = warmupEnd + seconds * 1_000_000_000L;
+        Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
+        AtomicLong ioErrors = new AtomicLong();
+        long[][] latencies = new long[concurrency][];
+        int[] counts = new int[concurrency];
+        CountDownLatch done = new CountDownLatch(concurrency);
+        for (int t = 0; t < concurrency; t++) {
+            final int thread = t;
+            new Thread(() -> {
+                long[] lat = new long[1 << 16];
+                int n = 0;
+                long seq = 0;
+                Socket socket = null;
+                InputStream in = null;
+                try {
+                    while (System.nanoTime() < end) {
+                        if (socket == null) {
+                            socket = new Socket();
+                            socket.setTcpNoDelay(true);
+                            socket.connect(new InetSocketAddress(host, port));
+                            in = new BufferedInputStream(socket.getInputStream(), 8192);
+                        }
+                        seq++;
+                        boolean sinch = (seq & 1) == 0;
+                        String id = runId + "-" + thread + "-" + seq;
+                        byte[] request = sinch ? sinchRequest(host, port, sinchSource, sinchSecret, id)
+                                : birdRequest(host, port, birdSource, birdKey, birdUrl, id);
+                        long start = System.nanoTime();
+                        int status;
+                        try {
+                            OutputStream out = socket.getOutputStream();
+                            out.write(request);
+                            out.flush();
+                            status = readResponse(in);
+                        } catch (IOException e) {
+                            ioErrors.incrementAndGet();
+                            socket.close();
+                            socket = null;
+                            continue;
+                        }
+                        long now = System.nanoTime();
+                        if (now >= warmupEnd && now <= end) {
+                            statuses.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
+                            if (n == lat.length) {
+                                lat = Arrays.copyOf(lat, n * 2);
+                            }
+                            lat[n++] = now - start;
+                        }
+                    }
+                    if (socket != null) {
+                        socket.close();
+                    }
+                } catch (Exception e) {
+                    e.printStackTrace();
+                } finally {
+                    latencies[thread] = lat;
+                    counts[thread] = n;
+                    done.countDown();
+                }
+            }, "driver-" + t).start();
+        }
+        done.await();
+        int total = Arrays.stream(counts).sum();
+        long[] all = new long[total];
+        int k = 0;
+        for (int t = 0; t < concurrency; t++) {
+            System.arraycopy(latencies[t], 0, all, k, counts[t]);
+            k += counts[t];
+        }
+        Arrays.sort(all);
+        long accepted = statuses.getOrDefault(202, new AtomicLong()).get();
+        long errors = total - accepted + ioErrors.get();
+        System.out.printf("concurrency=%d duration=%ds requests=%d accepted=%d errors=%d%n", concurrency, seconds, total, accepted, errors);
+        System.out.printf("accepted_per_s=%.0f%n", accepted / (double) seconds);
+        if (total > 0) {
+            System.out.printf("latency_ms p50=%.2f p99=%.2f max=%.2f%n", pct(all, 0.50), pct(all, 0.99), all[all.length - 1] / 1e6);
+        }
+        System.out.println("statuses=" + new TreeMap<>(statuses) + " io_errors=" + ioErrors.get());
+    }
+
+    static double pct(long[] sorted, double p) {
+        return sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))] / 1e6;
+    }
+
+    static byte[] sinchRequest(String host, int port, String source, String secret, String id) throws Exception {
+        String body = "{\"app_id\":\"01BENCHAPP\",\"accepted_time\":\"2025-11-20T14:00:03.000Z\",\"event_time\":\"2025-11-20T14:00:02Z\","
+                + "\"project_id\":\"bench\",\"message\":{\"id\":\"msg-" + id + "\",\"direction\":\"TO_APP\","
+                + "\"contact_message\":{\"text_message\":{\"text\":\"Hola, necesito ayuda con mi pedido\"}},"
+                + "\"channel_identity\":{\"channel\":\"WHATSAPP\",\"identity\":\"573001234567\",\"app_id\":\"01BENCHAPP\"},"
+                + "\"conversation_id\":\"conv-" + id + "\",\"contact_id\":\"contact-bench\",\"metadata\":\"\","
+                + "\"accept_time\":\"2025-11-20T14:00:02.500Z\"},\"message_metadata\":\"\",\"correlation_id\":\"\"}";
+        byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
+        String nonce = "nonce-" + id;
+        String ts = Long.toString(System.currentTimeMillis() / 1000);
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        mac.update(bodyBytes);
+        String signature = Base64.getEncoder().encodeToString(mac.doFinal(("." + nonce + "." + ts).getBytes(StandardCharsets.UTF_8)));
+        String head = "POST /webhooks/" + source + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + bodyBytes.length + "\r\n"
+                + "x-sinch-webhook-signature-timestamp: " + ts + "\r\nx-sinch-webhook-signature-nonce: " + nonce + "\r\n"
+                + "x-sinch-webhook-signature-algorithm: HmacSHA256\r\nx-sinch-webhook-signature: " + signature + "\r\n\r\n";
+        return concat(head.getBytes(StandardCharsets.US_ASCII), bodyBytes);
+    }
+
+    static byte[] birdRequest(String host, int port, String source, String key, String url, String id) throws Exception {
+        String body = "{\"service\":\"conversations\",\"event\":\"conversation.updated\",\"payload\":{\"id\":\"conv-" + id + "\","
+                + "\"status\":\"active\",\"featuredParticipants\":[],\"initiatingParticipant\":{\"id\":\"p-1\",\"type\":\"contact\","
+                + "\"status\":\"active\",\"displayName\":\"Laura\",\"contact\":{\"identifierKey\":\"phonenumber\","
+                + "\"identifierValue\":\"+573001234567\",\"platformAddress\":\"+573001234567\"}},\"channelId\":\"ch-1\","
+                + "\"createdAt\":\"2025-11-20T14:00:00.000Z\",\"updatedAt\":\"2025-11-20T14:00:01.000Z\",\"platformStyle\":\"direct\"}}";
+        byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
+        String ts = Long.toString(System.currentTimeMillis() / 1000);
+        byte[] hash = MessageDigest.getInstance("SHA-256").digest(bodyBytes);
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        mac.update((ts + "\n" + url + "\n").getBytes(StandardCharsets.UTF_8));
+        String signature = Base64.getEncoder().encodeToString(mac.doFinal(hash));
+        String head = "POST /webhooks/" + source + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + bodyBytes.length + "\r\n"
+                + "messagebird-request-timestamp: " + ts + "\r\nmessagebird-signature: " + signature + "\r\n\r\n";
+        return concat(head.getBytes(StandardCharsets.US_ASCII), bodyBytes);
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** Reads one HTTP/1.1 response (Content-Length or chunked) and returns its status. */
+    static int readResponse(InputStream in) throws IOException {
+        String statusLine = readLine(in);
+        int status = Integer.parseInt(statusLine.split(" ")[1]);
+        int length = -1;
+        boolean chunked = false;
+        String line;
+        while (!(line = readLine(in)).isEmpty()) {
+            String lower = line.toLowerCase();
+            if (lower.startsWith("content-length:")) {
+                length = Integer.parseInt(lower.substring(15).trim());
+            } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+                chunked = true;
+            }
+        }
+        if (chunked) {
+            while (true) {
+                int size = Integer.parseInt(readLine(in).split(";")[0].trim(), 16);
+                skip(in, size);
+                readLine(in);
+                if (size == 0) {
+                    break;
+                }
+            }
+        } else if (length > 0) {
+            skip(in, length);
+        }
+        return status;
+    }
+
+    static void skip(InputStream in, int n) throws IOException {
+        byte[] buf = new byte[Math.max(1, n)];
+        int read = 0;
+        while (read < n) {
+            int r = in.read(buf, read, n - read);
+            if (r < 0) {
+                throw new IOException("closed");
+            }
+            read += r;
+        }
+    }
+
+    static String readLine(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') {
+                int len = sb.length();
+                return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();
+            }
+            sb.append((char) c);
+        }
+        throw new IOException("closed");
+    }
+}
