@@ -40,13 +40,20 @@ public final class WebhookIntake {
         this.json = json.copy().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
-    /** First step: the source must exist; the request becomes an {@link IngestUnit}; "provider" is set for routing. */
+    /** First step: the source must exist (404) and the body be JSON (415); the request becomes an {@link IngestUnit}; "provider" is set for routing. */
     public void admit(Exchange exchange) {
         Message in = exchange.getMessage();
         String sourceId = in.getHeader("source", String.class);
         SourceConfig source = sourceId == null ? null : sources.get(sourceId);
         if (source == null) {
             throw WebhookRejected.notFound("unknown_source", "no source with id '" + truncate(sourceId) + "' is configured");
+        }
+        // Checked before authentication: a form-encoded body loses its raw bytes in the HTTP layer, so its
+        // signature could never verify, and the content type we accept is no secret.
+        String contentType = in.getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (!isJson(contentType)) {
+            throw new WebhookRejected(415, "unsupported_media_type",
+                    "content-type must be application/json, was " + (contentType == null ? "absent" : "'" + truncate(contentType) + "'"));
         }
         byte[] body = in.getBody(byte[].class);
         String segment = in.getHeader("segment", String.class);
@@ -75,14 +82,9 @@ public final class WebhookIntake {
         throw WebhookRejected.notFound("not_found", "a " + provider + " source is called at " + expected);
     }
 
-    /** Content type must be JSON (415); the body must be one well-formed JSON object (400). */
+    /** The body must be one well-formed JSON object (400). */
     public void parseJson(Exchange exchange) {
         IngestUnit unit = exchange.getProperty(IngestUnit.PROPERTY, IngestUnit.class);
-        String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, String.class);
-        if (!isJson(contentType)) {
-            throw new WebhookRejected(415, "unsupported_media_type",
-                    "content-type must be application/json, was " + (contentType == null ? "absent" : "'" + truncate(contentType) + "'"));
-        }
         byte[] body = unit.request().body();
         if (body.length == 0) {
             throw WebhookRejected.badRequest("malformed_json", "the body is empty");

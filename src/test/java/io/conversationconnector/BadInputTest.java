@@ -1,0 +1,165 @@
+package io.conversationconnector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bad input gets the contract's status and a JSON error, stores nothing, and never shows a secret
+ * (design.md: 400, 401, 404, 405, 413, 415; never a 500 for a predictable condition).
+ */
+class BadInputTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String[] SECRETS = {"treble-test-token", Webhooks.TREBLE_API_KEY, Webhooks.BIRD_KEY, Webhooks.SINCH_SECRET, Webhooks.RASAYEL_TOKEN};
+    static ConnectorHarness app;
+    long rowsBefore;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        app = ConnectorHarness.shared();
+    }
+
+    @BeforeEach
+    void countRows() {
+        rowsBefore = rows();
+    }
+
+    long rows() {
+        return app.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM inbox_event").mapTo(Long.class).one());
+    }
+
+    /** Asserts the status, the JSON error code, no secret in the body, and (for rejections) nothing stored. */
+    JsonNode expectError(HttpResponse<String> r, int status, String error) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("application/json");
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(body.get("error").asText()).isEqualTo(error);
+        assertThat(body.get("detail").asText()).isNotBlank();
+        for (String secret : SECRETS) {
+            assertThat(r.body()).doesNotContain(secret);
+        }
+        assertThat(rows()).as("nothing stored").isEqualTo(rowsBefore);
+        return body;
+    }
+
+    HttpResponse<String> send(Webhooks.Request r) throws Exception {
+        return app.post(r.path(), r.headers(), r.body());
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void malformedTruncatedEmptyAndNonObjectJsonAre400() throws Exception {
+        byte[] valid = WebhookIngestTest.uniqueSinch("bad-json-1");
+        byte[] truncated = Arrays.copyOf(valid, valid.length / 2);
+        expectError(send(Webhooks.sinch(truncated)), 400, "malformed_json");
+        expectError(send(Webhooks.sinch(bytes("{\"app_id\": nope}"))), 400, "malformed_json");
+        expectError(send(Webhooks.sinch(bytes("[1,2,3]"))), 400, "malformed_json");
+        expectError(send(Webhooks.sinch(bytes("{} {}"))), 400, "malformed_json");
+        expectError(send(Webhooks.sinch(new byte[0])), 400, "malformed_json");
+        expectError(send(Webhooks.treble("read", bytes("{\"session_id\":"))), 400, "malformed_json");
+        expectError(send(Webhooks.rasayel(bytes("not json at all"))), 400, "malformed_json");
+    }
+
+    @Test
+    void nonJsonContentTypeIs415() throws Exception {
+        Webhooks.Request r = Webhooks.sinch(WebhookIngestTest.uniqueSinch("ctype-1"));
+        Map<String, String> headers = new LinkedHashMap<>(r.headers());
+        headers.put("Content-Type", "application/x-www-form-urlencoded");
+        expectError(app.post(r.path(), headers, r.body()), 415, "unsupported_media_type");
+        headers.put("Content-Type", "text/plain");
+        expectError(app.post(r.path(), headers, r.body()), 415, "unsupported_media_type");
+        // application/json with a charset, and +json types, are JSON.
+        headers.put("Content-Type", "application/json; charset=utf-8");
+        assertThat(app.post(r.path(), headers, r.body()).statusCode()).isEqualTo(202);
+    }
+
+    @Test
+    void bodyOverOneMebibyteIs413() throws Exception {
+        byte[] big = new byte[1024 * 1024 + 1];
+        Arrays.fill(big, (byte) ' ');
+        big[0] = '{';
+        big[big.length - 1] = '}';
+        expectError(send(Webhooks.sinch(big)), 413, "payload_too_large");
+        expectError(send(Webhooks.treble("read", big)), 413, "payload_too_large");
+    }
+
+    @Test
+    void missingOrWrongCredentialsAre401() throws Exception {
+        byte[] body = WebhookIngestTest.uniqueSinch("auth-1");
+        Webhooks.Request good = Webhooks.sinch(body);
+        Map<String, String> noSig = new LinkedHashMap<>(good.headers());
+        noSig.remove("x-sinch-webhook-signature");
+        expectError(app.post(good.path(), noSig, body), 401, "authentication_failed");
+        expectError(send(Webhooks.sinch(body, "nonce-x1", Webhooks.now(), "wrong-secret")), 401, "authentication_failed");
+        expectError(send(Webhooks.bird("bird-test", "wrong-key", Webhooks.BIRD_URL, WebhookIngestTest.uniqueBird("auth-b1"), Webhooks.now())), 401, "authentication_failed");
+        Webhooks.Request treble = Webhooks.treble("read", Webhooks.fixture("treble/read.json"));
+        Map<String, String> wrongToken = new LinkedHashMap<>(treble.headers());
+        wrongToken.put("Authorization", "Bearer guess");
+        expectError(app.post(treble.path(), wrongToken, treble.body()), 401, "authentication_failed");
+        Map<String, String> missingKey = new LinkedHashMap<>(treble.headers());
+        missingKey.remove("X-Api-Key");
+        expectError(app.post(treble.path(), missingKey, treble.body()), 401, "authentication_failed");
+        expectError(app.post("/webhooks/rasayel-test/wrong-token", Map.of("Content-Type", "application/json"),
+                Webhooks.fixture("rasayel/message.created.json")), 401, "authentication_failed");
+    }
+
+    @Test
+    void staleTimestampIs401() throws Exception {
+        byte[] body = WebhookIngestTest.uniqueSinch("stale-1");
+        JsonNode e = expectError(send(Webhooks.sinch(body, "nonce-stale-1", Webhooks.now() - 301, Webhooks.SINCH_SECRET)), 401, "authentication_failed");
+        assertThat(e.get("detail").asText()).contains("tolerance");
+        expectError(send(Webhooks.sinch(body, "nonce-stale-2", Webhooks.now() + 301, Webhooks.SINCH_SECRET)), 401, "authentication_failed");
+    }
+
+    @Test
+    void reusedNonceIs401EvenWithAValidSignature() throws Exception {
+        long ts = Webhooks.now();
+        HttpResponse<String> first = send(Webhooks.sinch(WebhookIngestTest.uniqueSinch("nonce-reuse-1"), "nonce-reuse", ts, Webhooks.SINCH_SECRET));
+        assertThat(first.statusCode()).isEqualTo(202);
+        rowsBefore = rows();
+        // The exact same request replayed, and a different body signed with the same nonce.
+        JsonNode e = expectError(send(Webhooks.sinch(WebhookIngestTest.uniqueSinch("nonce-reuse-1"), "nonce-reuse", ts, Webhooks.SINCH_SECRET)), 401, "authentication_failed");
+        assertThat(e.get("detail").asText()).contains("nonce");
+        expectError(send(Webhooks.sinch(WebhookIngestTest.uniqueSinch("nonce-reuse-2"), "nonce-reuse", ts, Webhooks.SINCH_SECRET)), 401, "authentication_failed");
+    }
+
+    @Test
+    void unknownSourceKindAndUrlShapeAre404AndGetIs405() throws Exception {
+        byte[] body = Webhooks.fixture("treble/read.json");
+        expectError(app.post("/webhooks/no-such-source", Map.of("Content-Type", "application/json"), body), 404, "unknown_source");
+        expectError(send(Webhooks.treble("no-such-kind", body)), 404, "unknown_kind");
+        expectError(app.post("/webhooks/sinch-test/extra", Map.of("Content-Type", "application/json"), body), 404, "not_found");
+        expectError(app.post("/webhooks/treble-test", Webhooks.treble("read", body).headers(), body), 404, "not_found");
+        expectError(app.get(app.httpPort, "/webhooks/sinch-test"), 405, "method_not_allowed");
+        expectError(app.get(app.httpPort, "/nothing-here"), 404, "not_found");
+    }
+
+    @Test
+    void wellFormedButUnknownEventIsStoredAsUnclassified() throws Exception {
+        HttpResponse<String> r = send(Webhooks.sinch(bytes("{\"app_id\":\"x\",\"brand_new_notification\":{\"id\":\"n-42\"}}")));
+        assertThat(r.statusCode()).isEqualTo(202);
+        String id = JSON.readTree(r.body()).get("id").asText();
+        String type = app.jdbi().withHandle(h -> h.createQuery("SELECT type FROM inbox_event WHERE id = :id").bind("id", id).mapTo(String.class).one());
+        assertThat(type).isEqualTo("unclassified");
+    }
+
+    @Test
+    void aNulCharacterInATextDoesNotMakeTheEventUnstorable() throws Exception {
+        byte[] body = bytes(new String(WebhookIngestTest.uniqueSinch("nul-1"), StandardCharsets.UTF_8).replace("siguen abiertos", "sig\\u0000uen"));
+        HttpResponse<String> r = send(Webhooks.sinch(body));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    }
+}

@@ -1,0 +1,103 @@
+package io.conversationconnector;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import io.conversationconnector.storage.Database;
+import org.apache.camel.main.Main;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The real connector, in-process: camel-main with the YAML routes from ./routes, src/test/resources/test-config
+ * as CONNECTOR_CONFIG_DIR, real HTTP on 127.0.0.1 and real PostgreSQL (embedded unless a DB URL is given).
+ * {@link #shared()} is one instance for all test classes that need nothing special.
+ */
+public final class ConnectorHarness implements AutoCloseable {
+    public static final String ADMIN_TOKEN = "test-admin-token";
+    private static ConnectorHarness shared;
+
+    private final Main main;
+    public final int httpPort;
+    public final int mgmtPort;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private ConnectorHarness(Main main, int httpPort, int mgmtPort) {
+        this.main = main;
+        this.httpPort = httpPort;
+        this.mgmtPort = mgmtPort;
+    }
+
+    public static synchronized ConnectorHarness shared() throws Exception {
+        if (shared == null) {
+            shared = start(Map.of());
+            ConnectorHarness toClose = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    toClose.close();
+                } catch (Exception ignored) {
+                    // JVM is exiting
+                }
+            }));
+        }
+        return shared;
+    }
+
+    /** Starts a connector; overrides are Camel properties (e.g. connector.db.url). */
+    public static ConnectorHarness start(Map<String, String> overrides) throws Exception {
+        Path dataDir = Files.createDirectories(Path.of("target", "test-data")).resolve("run-" + System.nanoTime());
+        return start(overrides, dataDir);
+    }
+
+    public static ConnectorHarness start(Map<String, String> overrides, Path dataDir) throws Exception {
+        int httpPort = freePort();
+        int mgmtPort = freePort();
+        Main main = App.create();
+        main.addOverrideProperty("camel.server.host", "127.0.0.1");
+        main.addOverrideProperty("camel.server.port", Integer.toString(httpPort));
+        main.addOverrideProperty("camel.management.host", "127.0.0.1");
+        main.addOverrideProperty("camel.management.port", Integer.toString(mgmtPort));
+        main.addOverrideProperty("connector.config-dir", "src/test/resources/test-config");
+        main.addOverrideProperty("connector.data-dir", dataDir.toString());
+        main.addOverrideProperty("connector.admin-token", ADMIN_TOKEN);
+        main.addOverrideProperty("camel.server.max-body-size", "1048576");
+        overrides.forEach(main::addOverrideProperty);
+        main.start();
+        return new ConnectorHarness(main, httpPort, mgmtPort);
+    }
+
+    public Jdbi jdbi() {
+        return main.getCamelContext().getRegistry().lookupByNameAndType("database", Database.class).jdbi();
+    }
+
+    public HttpResponse<String> post(String path, Map<String, String> headers, byte[] body) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(b::header);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        main.stop();
+    }
+}
