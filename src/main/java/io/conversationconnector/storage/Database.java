@@ -58,6 +58,8 @@ public final class Database implements AutoCloseable {
         config.setValidationTimeout(Math.min(settings.connectionTimeoutMillis(), 2000));
         config.addDataSourceProperty("tcpKeepAlive", "true");
         config.addDataSourceProperty("ApplicationName", "conversation-connector");
+        // Keep bound values (payloads, phone numbers) out of driver exception messages and so out of logs.
+        config.addDataSourceProperty("logServerErrorDetail", "false");
         HikariDataSource dataSource;
         try {
             dataSource = new HikariDataSource(config);
