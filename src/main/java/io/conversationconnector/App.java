@@ -29,6 +29,13 @@ public final class App {
     public static Main create() {
         Main main = new Main(App.class);
         main.configure().withRoutesIncludePattern(routesPattern());
+        // $CONNECTOR_CONFIG_DIR/application.properties, when present, overrides the built-in defaults.
+        Path overrides = Path.of(System.getenv().getOrDefault("CONNECTOR_CONFIG_DIR", "config"), "application.properties");
+        if (Files.isRegularFile(overrides)) {
+            // The first location that defines a key wins.
+            main.setPropertyPlaceholderLocations("file:" + overrides.toAbsolutePath()
+                    + ";optional=true,classpath:application.properties;optional=true");
+        }
         // platform-http runs each request on a Vert.x worker thread until it is committed: the worker pool bounds
         // how many requests can be in flight (and so share one group commit).
         int workers = Integer.parseInt(System.getenv().getOrDefault("HTTP_WORKER_THREADS", "64"));
