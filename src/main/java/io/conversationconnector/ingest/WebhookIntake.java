@@ -117,7 +117,6 @@ public final class WebhookIntake {
         body.put("id", outcome.id());
         body.put("duplicate", outcome.duplicate());
         out.setBody(json.writeValueAsString(body));
-        exchange.setProperty("outcome", outcome);
     }
 
     static boolean isJson(String contentType) {

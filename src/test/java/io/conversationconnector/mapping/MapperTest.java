@@ -111,6 +111,7 @@ class MapperTest {
     void mapsEveryKind(String provider, String file, String kind, List<String> types, String phone) throws Exception {
         List<MappedEvent> events = map(provider, file, kind);
         assertThat(events).extracting(MappedEvent::type).containsExactlyElementsOf(types);
+        assertThat(io.conversationconnector.canonical.EventTypes.ALL).containsAll(types);
         MappedEvent primary = events.get(0);
         assertThat(primary.providerEventId()).isNotBlank();
         assertThat(primary.contact() == null ? null : primary.contact().phone()).isEqualTo(phone);

@@ -67,7 +67,7 @@ public final class SinchMapper implements ProviderMapper {
 
     private MappedEvent map(String key, JsonNode p, JsonNode b, MappingContext ctx, Instant eventTime) {
         return switch (key) {
-            case "message" -> message(p, ctx);
+            case "message" -> message(p, ctx, eventTime);
             case "message_delivery_report" -> deliveryReport(p, b, ctx, eventTime);
             case "conversation_start_notification" -> conversation(CONVERSATION_OPENED, "conversation_start", "open", p, ctx, eventTime);
             case "conversation_stop_notification" -> conversation(CONVERSATION_CLOSED, "conversation_stop", "closed", p, ctx, eventTime)
@@ -86,10 +86,10 @@ public final class SinchMapper implements ProviderMapper {
     }
 
     /** MESSAGE_INBOUND (direction TO_APP), or an echo of an app message (TO_CONTACT). Key: the message id. */
-    private static MappedEvent message(JsonNode m, MappingContext ctx) {
+    private static MappedEvent message(JsonNode m, MappingContext ctx, Instant eventTime) {
         boolean inbound = !"TO_CONTACT".equals(Json.text(m, "direction"));
         String channel = Json.text(m, "channel_identity", "channel");
-        Instant at = Timestamps.firstNonNull(Timestamps.iso(Json.text(m, "accept_time")));
+        Instant at = Timestamps.firstNonNull(Timestamps.iso(Json.text(m, "accept_time")), eventTime);
         JsonNode content = Json.at(m, inbound ? "contact_message" : "app_message");
         String text = Json.firstText(content, "text_message.text", "media_message.url", "choice_response_message.message_id",
                 "location_message.title", "fallback_message.raw_message", "media_card_message.url", "reply_to.message_id");
