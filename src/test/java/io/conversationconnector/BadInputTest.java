@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class BadInputTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String[] SECRETS = {"treble-test-token", Webhooks.TREBLE_API_KEY, Webhooks.BIRD_KEY, Webhooks.SINCH_SECRET, Webhooks.RASAYEL_TOKEN};
+    static final String[] SECRETS = {"treble-test-token", Webhooks.TREBLE_API_KEY, Webhooks.BIRD_KEY, Webhooks.SINCH_SECRET,
+            Webhooks.RASAYEL_TOKEN, ConnectorHarness.ADMIN_TOKEN};
     static ConnectorHarness app;
     long rowsBefore;
 
@@ -48,8 +49,24 @@ class BadInputTest {
         for (String secret : SECRETS) {
             assertThat(r.body()).doesNotContain(secret);
         }
+        assertNoSecretLogged();
         assertThat(rows()).as("nothing stored").isEqualTo(rowsBefore);
         return body;
+    }
+
+    /** Every log line since the connector started, rejections included, is free of configured secrets. */
+    static void assertNoSecretLogged() {
+        java.util.List<String> lines = LogCapture.install().lines();
+        assertThat(lines).as("log lines captured").isNotEmpty();
+        for (String secret : SECRETS) {
+            assertThat(lines).noneMatch(line -> line.contains(secret));
+        }
+    }
+
+    @Test
+    void rejectionsAreLoggedWithoutSecrets() throws Exception {
+        expectError(send(Webhooks.sinch(WebhookIngestTest.uniqueSinch("log-1"), "nonce-log-1", Webhooks.now(), "wrong-secret")), 401, "authentication_failed");
+        assertThat(LogCapture.install().lines()).anyMatch(l -> l.contains("webhook rejected") && l.contains("source=sinch-test") && l.contains("status=401"));
     }
 
     HttpResponse<String> send(Webhooks.Request r) throws Exception {

@@ -37,6 +37,7 @@ public final class ConnectorHarness implements AutoCloseable {
 
     public static synchronized ConnectorHarness shared() throws Exception {
         if (shared == null) {
+            LogCapture.install(); // from the very first start-up line
             shared = start(Map.of());
             ConnectorHarness toClose = shared;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
