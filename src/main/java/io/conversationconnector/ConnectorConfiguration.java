@@ -26,6 +26,8 @@ import io.conversationconnector.mapping.bird.BirdMapper;
 import io.conversationconnector.mapping.rasayel.RasayelMapper;
 import io.conversationconnector.mapping.sinch.SinchMapper;
 import io.conversationconnector.mapping.treble.TrebleMapper;
+import io.conversationconnector.state.KeywordOptOuts;
+import io.conversationconnector.state.StateRules;
 import io.conversationconnector.storage.Database;
 import io.conversationconnector.storage.DatabaseHealthCheck;
 import io.conversationconnector.storage.InboxWriter;
@@ -98,7 +100,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
         Database database = Database.start(new Database.Settings(dbUrl, dbUser, dbPassword, Path.of(dataDir),
                 embeddedDbPort, poolSize, connectionTimeoutMs));
         manage(context, "database", database);
-        InboxWriter inbox = new InboxWriter(database.jdbi(), json,
+        InboxWriter inbox = new InboxWriter(database.jdbi(), clock, json,
                 new InboxWriter.Settings(writers, maxBatch, queueCapacity, Duration.ofMillis(commitTimeoutMs)));
         manage(context, "inbox-writer", inbox);
         context.getRegistry().bind("database", database);
@@ -112,17 +114,20 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.addStartupListener(new HttpErrorPages(httpPort));
         context.getRegistry().bind("eventBranches", new EventBranches());
 
+        context.getRegistry().bind("stateRules", new StateRules());
+        KeywordOptOuts keywordOptOuts = new KeywordOptOuts();
+
         // One authentication scheme and one mapper per provider; the provider's route file names them.
         TrebleMapper trebleMapper = new TrebleMapper();
         context.getRegistry().bind("trebleMapper", trebleMapper);
         context.getRegistry().bind("trebleAuthentication", new AuthenticationStep(new HeaderTokenAuthenticator()));
-        context.getRegistry().bind("trebleMapping", new MappingStep(trebleMapper));
+        context.getRegistry().bind("trebleMapping", new MappingStep(trebleMapper, keywordOptOuts));
         context.getRegistry().bind("birdAuthentication", new AuthenticationStep(new BirdSignatureAuthenticator()));
-        context.getRegistry().bind("birdMapping", new MappingStep(new BirdMapper()));
+        context.getRegistry().bind("birdMapping", new MappingStep(new BirdMapper(), keywordOptOuts));
         context.getRegistry().bind("sinchAuthentication", new AuthenticationStep(new SinchSignatureAuthenticator()));
-        context.getRegistry().bind("sinchMapping", new MappingStep(new SinchMapper()));
+        context.getRegistry().bind("sinchMapping", new MappingStep(new SinchMapper(), keywordOptOuts));
         context.getRegistry().bind("rasayelAuthentication", new AuthenticationStep(new UrlTokenAuthenticator()));
-        context.getRegistry().bind("rasayelMapping", new MappingStep(new RasayelMapper()));
+        context.getRegistry().bind("rasayelMapping", new MappingStep(new RasayelMapper(), keywordOptOuts));
 
         context.getRegistry().bind("adminToken", new AdminToken(resolveAdminToken()));
     }

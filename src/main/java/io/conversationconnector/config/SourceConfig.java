@@ -17,6 +17,8 @@ import java.util.List;
  * @param timeZone           zone of zone-less provider timestamps (Treble), default UTC
  * @param channel            channel to assume when the payload does not say (Bird), may be null
  * @param inactivityTimeout  close conversations idle this long; null = never
+ * @param optOutKeywords     whole-message keywords that opt a contact out (default: English, Spanish, Portuguese)
+ * @param optInKeywords      whole-message keywords that opt a contact back in
  */
 public record SourceConfig(
         String id,
@@ -29,7 +31,9 @@ public record SourceConfig(
         String token,
         ZoneId timeZone,
         String channel,
-        Duration inactivityTimeout) {
+        Duration inactivityTimeout,
+        List<String> optOutKeywords,
+        List<String> optInKeywords) {
 
     public record HeaderCredential(String header, String value) {
         @Override

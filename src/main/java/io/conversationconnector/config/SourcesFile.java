@@ -18,12 +18,14 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.conversationconnector.state.KeywordDetector;
 
 /** Reads and validates sources.yaml (design.md, "sources.yaml — who may call us"). */
 public final class SourcesFile {
     public static final String FILE_NAME = "sources.yaml";
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
-    private static final Set<String> COMMON_KEYS = Set.of("id", "provider", "inactivityTimeout", "channel");
+    private static final Set<String> COMMON_KEYS = Set.of("id", "provider", "inactivityTimeout", "channel",
+            "optOutKeywords", "optInKeywords");
     private static final Map<Provider, Set<String>> PROVIDER_KEYS = Map.of(
             Provider.TREBLE, Set.of("auth", "timeZone"),
             Provider.BIRD, Set.of("signingKey", "publicUrl", "timestampTolerance"),
@@ -95,17 +97,19 @@ public final class SourcesFile {
         }
         Duration inactivity = optionalDuration(node, at, "inactivityTimeout", null);
         String channel = optional(node, at, "channel");
+        List<String> optOut = keywords(node, at, "optOutKeywords", KeywordDetector.DEFAULT_OPT_OUT);
+        List<String> optIn = keywords(node, at, "optInKeywords", KeywordDetector.DEFAULT_OPT_IN);
         return switch (provider) {
             case TREBLE -> new SourceConfig(id, provider, trebleAuth(node, at), null, null, null, null, null,
-                    zone(node, at), channel == null ? "whatsapp" : channel, inactivity);
+                    zone(node, at), channel == null ? "whatsapp" : channel, inactivity, optOut, optIn);
             case BIRD -> new SourceConfig(id, provider, List.of(), secretValue(node, at, "signingKey"),
                     publicUrl(node, at), null, optionalDuration(node, at, "timestampTolerance", null), null,
-                    java.time.ZoneOffset.UTC, channel, inactivity);
+                    java.time.ZoneOffset.UTC, channel, inactivity, optOut, optIn);
             case SINCH -> new SourceConfig(id, provider, List.of(), null, null, secretValue(node, at, "secret"),
                     optionalDuration(node, at, "timestampTolerance", Duration.ofMinutes(5)), null,
-                    java.time.ZoneOffset.UTC, channel, inactivity);
+                    java.time.ZoneOffset.UTC, channel, inactivity, optOut, optIn);
             case RASAYEL -> new SourceConfig(id, provider, List.of(), null, null, null, null,
-                    secretValue(node, at, "token"), java.time.ZoneOffset.UTC, channel, inactivity);
+                    secretValue(node, at, "token"), java.time.ZoneOffset.UTC, channel, inactivity, optOut, optIn);
         };
     }
 
@@ -137,6 +141,25 @@ public final class SourcesFile {
             result.add(new SourceConfig.HeaderCredential(header, value));
         }
         return List.copyOf(result);
+    }
+
+    private List<String> keywords(JsonNode node, String at, String name, List<String> fallback) {
+        JsonNode v = node.get(name);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isArray()) {
+            throw new ConfigException(file, at + "." + name, "must be a list, e.g. [STOP, BAJA, SAIR]");
+        }
+        List<String> words = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            String word = v.get(i).isValueNode() ? env.apply(v.get(i).asText(), file, at + "." + name + "[" + i + "]") : null;
+            if (word == null || word.isBlank()) {
+                throw new ConfigException(file, at + "." + name + "[" + i + "]", "must be a non-empty word or phrase");
+            }
+            words.add(word);
+        }
+        return List.copyOf(words);
     }
 
     private URI publicUrl(JsonNode node, String at) {

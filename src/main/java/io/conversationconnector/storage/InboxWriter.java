@@ -19,6 +19,9 @@ import io.conversationconnector.canonical.CanonicalEvent;
 import io.conversationconnector.ingest.IngestUnit;
 import io.conversationconnector.ingest.PendingEvent;
 import io.conversationconnector.ingest.WebhookRejected;
+import io.conversationconnector.state.ConversationChange;
+import io.conversationconnector.state.OptOutChange;
+import io.conversationconnector.state.WindowChange;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -30,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * its unit over and waits; a writer thread takes every unit waiting at that moment and commits them in one
  * transaction, so one WAL flush serves many requests. Each unit still gets its own outcome: a duplicate or a
  * replayed nonce affects only that unit (ON CONFLICT DO NOTHING and per-row batch counts), and a unit that fails
- * for another reason is retried alone so it cannot take its neighbours down with it.
+ * for another reason is retried alone so it cannot take its neighbours down with it. The state changes of the
+ * events that are new (conversation, window, opt-out) are written in the same transaction.
  */
 public final class InboxWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InboxWriter.class);
@@ -59,14 +63,16 @@ public final class InboxWriter implements AutoCloseable {
     }
 
     private final Jdbi jdbi;
+    private final java.time.Clock clock;
     private final ObjectMapper json;
     private final Settings settings;
     private final BlockingQueue<Job> queue;
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
 
-    public InboxWriter(Jdbi jdbi, ObjectMapper json, Settings settings) {
+    public InboxWriter(Jdbi jdbi, java.time.Clock clock, ObjectMapper json, Settings settings) {
         this.jdbi = jdbi;
+        this.clock = clock;
         this.json = json;
         this.settings = settings;
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
@@ -212,6 +218,9 @@ public final class InboxWriter implements AutoCloseable {
             }
         }
         int[] counts = any ? events.execute() : new int[0];
+        List<ConversationChange> conversations = new ArrayList<>();
+        List<WindowChange> windows = new ArrayList<>();
+        List<OptOutChange> optOuts = new ArrayList<>();
         List<Outcome> outcomes = new ArrayList<>(batch.size());
         int row = 0;
         for (int i = 0; i < batch.size(); i++) {
@@ -222,13 +231,26 @@ public final class InboxWriter implements AutoCloseable {
             List<PendingEvent> pending = batch.get(i).unit().events();
             CanonicalEvent primary = pending.get(0).getEvent();
             boolean primaryInserted = counts[row] == 1;
-            row += pending.size();
+            for (PendingEvent p : pending) {
+                if (counts[row++] == 1) { // only a new event changes state
+                    addIfPresent(conversations, p.getConversationChange());
+                    addIfPresent(windows, p.getWindowChange());
+                    addIfPresent(optOuts, p.getOptOutChange());
+                }
+            }
             String id = primaryInserted ? primary.id() : h.createQuery(EXISTING_ID)
                     .bind("source", primary.source()).bind("providerEventId", primary.providerEventId())
                     .mapTo(String.class).one();
             outcomes.add(new Outcome(id, !primaryInserted));
         }
+        StateWriter.apply(h, conversations, windows, optOuts, clock.instant());
         return outcomes;
+    }
+
+    private static <T> void addIfPresent(List<T> list, T item) {
+        if (item != null) {
+            list.add(item);
+        }
     }
 
     static boolean isConnectionProblem(Throwable t) {

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.conversationconnector.config.Provider;
 import io.conversationconnector.config.SourceConfig;
 import io.conversationconnector.ingest.WebhookRejected;
+import io.conversationconnector.state.KeywordDetector;
 import org.junit.jupiter.api.Test;
 
 /** The published and computed signature vectors (copied from the provider docs/SDKs into src/test/resources/vectors). */
@@ -39,12 +40,12 @@ class SignatureVectorsTest {
 
     static SourceConfig bird(String key, String publicUrl, Duration tolerance) {
         return new SourceConfig("bird", Provider.BIRD, List.of(), key, publicUrl == null ? null : URI.create(publicUrl), null,
-                tolerance, null, ZoneOffset.UTC, null, null);
+                tolerance, null, ZoneOffset.UTC, null, null, KeywordDetector.DEFAULT_OPT_OUT, KeywordDetector.DEFAULT_OPT_IN);
     }
 
     static SourceConfig sinch(String secret) {
         return new SourceConfig("sinch", Provider.SINCH, List.of(), null, null, secret, Duration.ofMinutes(5), null,
-                ZoneOffset.UTC, null, null);
+                ZoneOffset.UTC, null, null, KeywordDetector.DEFAULT_OPT_OUT, KeywordDetector.DEFAULT_OPT_IN);
     }
 
     static Map<String, String> headers(JsonNode node) {
@@ -151,7 +152,7 @@ class SignatureVectorsTest {
     @Test
     void trebleHeadersAndRasayelTokenCompareExactly() {
         SourceConfig treble = new SourceConfig("t", Provider.TREBLE, List.of(new SourceConfig.HeaderCredential("Authorization", "Bearer abc"),
-                new SourceConfig.HeaderCredential("X-Api-Key", "k1")), null, null, null, null, null, ZoneOffset.UTC, "whatsapp", null);
+                new SourceConfig.HeaderCredential("X-Api-Key", "k1")), null, null, null, null, null, ZoneOffset.UTC, "whatsapp", null, KeywordDetector.DEFAULT_OPT_OUT, KeywordDetector.DEFAULT_OPT_IN);
         HeaderTokenAuthenticator headerAuth = new HeaderTokenAuthenticator();
         headerAuth.verify(request(treble, Map.of("authorization", "Bearer abc", "x-api-key", "k1"), "{}", "", Instant.now(), "read"));
         assertThatThrownBy(() -> headerAuth.verify(request(treble, Map.of("authorization", "Bearer abc"), "{}", "", Instant.now(), "read")))
@@ -159,7 +160,7 @@ class SignatureVectorsTest {
         assertThatThrownBy(() -> headerAuth.verify(request(treble, Map.of("authorization", "Bearer abd", "x-api-key", "k1"), "{}", "", Instant.now(), "read")))
                 .hasMessage("wrong value in header Authorization").message().doesNotContain("abc");
 
-        SourceConfig rasayel = new SourceConfig("r", Provider.RASAYEL, List.of(), null, null, null, null, "tok-123", ZoneOffset.UTC, null, null);
+        SourceConfig rasayel = new SourceConfig("r", Provider.RASAYEL, List.of(), null, null, null, null, "tok-123", ZoneOffset.UTC, null, null, KeywordDetector.DEFAULT_OPT_OUT, KeywordDetector.DEFAULT_OPT_IN);
         new UrlTokenAuthenticator().verify(request(rasayel, Map.of(), "{}", "", Instant.now(), "tok-123"));
         assertThatThrownBy(() -> new UrlTokenAuthenticator().verify(request(rasayel, Map.of(), "{}", "", Instant.now(), "tok-124")))
                 .extracting("status").isEqualTo(401);

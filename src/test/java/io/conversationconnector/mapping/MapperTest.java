@@ -18,6 +18,7 @@ import io.conversationconnector.mapping.bird.BirdMapper;
 import io.conversationconnector.mapping.rasayel.RasayelMapper;
 import io.conversationconnector.mapping.sinch.SinchMapper;
 import io.conversationconnector.mapping.treble.TrebleMapper;
+import io.conversationconnector.state.KeywordDetector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -38,7 +39,7 @@ class MapperTest {
         JsonNode body = fixture(provider + "/" + file);
         byte[] raw = JSON.writeValueAsBytes(body);
         SourceConfig source = new SourceConfig("src", Provider.fromId(provider), List.of(), null, null, null, Duration.ofMinutes(5),
-                null, provider.equals("treble") ? ZoneId.of("America/Bogota") : ZoneOffset.UTC, provider.equals("treble") ? "whatsapp" : null, null);
+                null, provider.equals("treble") ? ZoneId.of("America/Bogota") : ZoneOffset.UTC, provider.equals("treble") ? "whatsapp" : null, null, KeywordDetector.DEFAULT_OPT_OUT, KeywordDetector.DEFAULT_OPT_IN);
         MappingContext ctx = new MappingContext(source, kind, raw, RECEIVED);
         ProviderMapper mapper = switch (provider) {
             case "treble" -> new TrebleMapper();
@@ -198,7 +199,7 @@ class MapperTest {
 
     @Test
     void missingIdsFallBackToABodyHashSoDifferentPayloadsNeverCollide() {
-        SourceConfig source = new SourceConfig("s", Provider.SINCH, List.of(), null, null, "x", null, null, ZoneOffset.UTC, null, null);
+        SourceConfig source = new SourceConfig("s", Provider.SINCH, List.of(), null, null, "x", null, null, ZoneOffset.UTC, null, null, KeywordDetector.DEFAULT_OPT_OUT, KeywordDetector.DEFAULT_OPT_IN);
         MappingContext a = new MappingContext(source, null, "{\"a\":1}".getBytes(), RECEIVED);
         MappingContext b = new MappingContext(source, null, "{\"a\":2}".getBytes(), RECEIVED);
         assertThat(a.key("p", "x", null)).startsWith("p:sha256:").isNotEqualTo(b.key("p", "x", null));

@@ -1,6 +1,7 @@
 package io.conversationconnector.mapping.rasayel;
 
 import static io.conversationconnector.canonical.EventTypes.CONTACT_CREATED;
+import static io.conversationconnector.canonical.EventTypes.CONTACT_OPTED_OUT;
 import static io.conversationconnector.canonical.EventTypes.CONTACT_UPDATED;
 import static io.conversationconnector.canonical.EventTypes.CONVERSATION_CLOSED;
 import static io.conversationconnector.canonical.EventTypes.CONVERSATION_OPENED;
@@ -62,6 +63,13 @@ public final class RasayelMapper implements ProviderMapper {
                     .template(new Sections.Template(Json.text(data, "name"), Json.lower(Json.firstText(data, "status", "state")), List.of()));
             default -> new MappedEvent(UNCLASSIFIED, key, at);
         };
+        // A conversation in state BLOCKED means the contact blocked the business: an opt-out for every source.
+        JsonNode conversation = event.startsWith("conversation.") ? conversationOf(data) : Json.at(data, "conversation");
+        if ("BLOCKED".equals(Json.text(conversation, "state")) && mapped.contact() != null) {
+            return List.of(mapped, new MappedEvent(CONTACT_OPTED_OUT, key + ":blocked", at)
+                    .conversation(mapped.conversation()).contact(mapped.contact())
+                    .optOut(new Sections.OptOut("blocked", null)));
+        }
         return List.of(mapped);
     }
 
