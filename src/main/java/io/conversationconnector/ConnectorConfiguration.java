@@ -8,6 +8,8 @@ import java.util.Base64;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.conversationconnector.api.AdminApi;
+import io.conversationconnector.api.AdminAuth;
 import io.conversationconnector.auth.BirdSignatureAuthenticator;
 import io.conversationconnector.auth.HeaderTokenAuthenticator;
 import io.conversationconnector.auth.SinchSignatureAuthenticator;
@@ -31,6 +33,7 @@ import io.conversationconnector.state.StateRules;
 import io.conversationconnector.storage.Database;
 import io.conversationconnector.storage.DatabaseHealthCheck;
 import io.conversationconnector.storage.InboxWriter;
+import io.conversationconnector.storage.OptOutStore;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -129,7 +132,11 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.getRegistry().bind("rasayelAuthentication", new AuthenticationStep(new UrlTokenAuthenticator()));
         context.getRegistry().bind("rasayelMapping", new MappingStep(new RasayelMapper(), keywordOptOuts));
 
-        context.getRegistry().bind("adminToken", new AdminToken(resolveAdminToken()));
+        String token = resolveAdminToken();
+        context.getRegistry().bind("adminToken", new AdminToken(token));
+        context.getRegistry().bind("adminAuth", new AdminAuth(token));
+        OptOutStore optOuts = new OptOutStore(database.jdbi(), clock);
+        context.getRegistry().bind("adminApi", new AdminApi(database.jdbi(), optOuts, clock, json));
     }
 
     private String resolveAdminToken() {

@@ -33,12 +33,12 @@ public final class ErrorResponses {
             status = rejected.status();
             error = rejected.error();
             detail = rejected.detail();
-            LOG.info("webhook rejected: source={} status={} error={} detail={}", source, status, error, detail);
+            LOG.info("request rejected: {} {} source={} status={} error={} detail={}", exchange.getMessage().getHeader(Exchange.HTTP_METHOD), exchange.getMessage().getHeader(Exchange.HTTP_PATH), source, status, error, detail);
         } else {
             status = 500;
             error = "internal_error";
             detail = "unexpected error; nothing was stored, the caller may retry";
-            LOG.error("webhook failed unexpectedly: source={}", source, failure);
+            LOG.error("request failed unexpectedly: {} {} source={}", exchange.getMessage().getHeader(Exchange.HTTP_METHOD), exchange.getMessage().getHeader(Exchange.HTTP_PATH), source, failure);
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error);
