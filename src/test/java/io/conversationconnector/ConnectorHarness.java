@@ -25,12 +25,14 @@ public final class ConnectorHarness implements AutoCloseable {
     private static ConnectorHarness shared;
 
     private final Main main;
+    public final TestClock clock;
     public final int httpPort;
     public final int mgmtPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private ConnectorHarness(Main main, int httpPort, int mgmtPort) {
+    private ConnectorHarness(Main main, TestClock clock, int httpPort, int mgmtPort) {
         this.main = main;
+        this.clock = clock;
         this.httpPort = httpPort;
         this.mgmtPort = mgmtPort;
     }
@@ -70,8 +72,10 @@ public final class ConnectorHarness implements AutoCloseable {
         main.addOverrideProperty("connector.admin-token", ADMIN_TOKEN);
         main.addOverrideProperty("camel.server.max-body-size", "1048576");
         overrides.forEach(main::addOverrideProperty);
+        TestClock clock = new TestClock();
+        main.bind("clock", clock);
         main.start();
-        return new ConnectorHarness(main, httpPort, mgmtPort);
+        return new ConnectorHarness(main, clock, httpPort, mgmtPort);
     }
 
     public Jdbi jdbi() {
@@ -89,6 +93,27 @@ public final class ConnectorHarness implements AutoCloseable {
     public HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Any admin API call; headers as name/value pairs, e.g. "Accept", "text/csv". */
+    public HttpResponse<String> api(String method, String path, String token, String body, String... headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public org.apache.camel.CamelContext context() {
+        return main.getCamelContext();
     }
 
     public static int freePort() throws IOException {

@@ -28,17 +28,16 @@ public final class ErrorResponses {
         int status;
         String error;
         String detail;
-        String source = exchange.getMessage().getHeader("source", String.class);
         if (rejected != null) {
             status = rejected.status();
             error = rejected.error();
             detail = rejected.detail();
-            LOG.info("request rejected: {} {} source={} status={} error={} detail={}", exchange.getMessage().getHeader(Exchange.HTTP_METHOD), exchange.getMessage().getHeader(Exchange.HTTP_PATH), source, status, error, detail);
+            LOG.info("request rejected: {} {} status={} error={} detail={}", method(exchange), safePath(exchange), status, error, detail);
         } else {
             status = 500;
             error = "internal_error";
             detail = "unexpected error; nothing was stored, the caller may retry";
-            LOG.error("request failed unexpectedly: {} {} source={}", exchange.getMessage().getHeader(Exchange.HTTP_METHOD), exchange.getMessage().getHeader(Exchange.HTTP_PATH), source, failure);
+            LOG.error("request failed unexpectedly: {} {}", method(exchange), safePath(exchange), failure);
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error);
@@ -51,6 +50,27 @@ public final class ErrorResponses {
             out.setHeader("Retry-After", "5");
         }
         out.setBody(json.writeValueAsString(body));
+    }
+
+    private static Object method(Exchange exchange) {
+        return exchange.getMessage().getHeader(Exchange.HTTP_METHOD);
+    }
+
+    /**
+     * The path as it may be logged: a webhook URL's last segment can be a credential (Rasayel's token), so only
+     * the source is shown, plus the kind for Treble, whose kinds are public names.
+     */
+    static String safePath(Exchange exchange) {
+        String path = exchange.getMessage().getHeader(Exchange.HTTP_PATH, String.class);
+        if (path == null || !path.startsWith("/webhooks/")) {
+            return path;
+        }
+        String source = exchange.getMessage().getHeader("source", String.class);
+        String segment = exchange.getMessage().getHeader("segment", String.class);
+        if (segment == null) {
+            return "/webhooks/" + source;
+        }
+        return "/webhooks/" + source + "/" + ("treble".equals(exchange.getProperty("provider", String.class)) ? segment : "***");
     }
 
     private static WebhookRejected find(Throwable t) {
