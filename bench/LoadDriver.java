@@ -18,19 +18,27 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Ingest load driver (single-file Java program, no dependencies): N keep-alive connections on loopback, each
- * posting correctly signed Sinch and Bird webhooks with unique event ids back to back, for a fixed time.
- * Reports accepted/s, p50/p99/max latency and errors by status. Usage:
- *   java bench/LoadDriver.java host port seconds concurrency warmupSeconds sinchSource sinchSecret birdSource birdKey birdUrl
+ * Load driver (single-file Java program, no dependencies): N keep-alive connections on loopback, each sending
+ * requests back to back for a fixed time; reports requests/s, p50/p99/max latency and errors by status.
+ *   ingest: correctly signed Sinch (inbound WhatsApp message) and Bird (conversation.updated) webhooks, unique
+ *           event ids, contacts spread over a million phone numbers. Counts 202 as success.
+ *     java bench/LoadDriver.java host port seconds concurrency warmupSeconds sinchSource sinchSecret birdSource birdKey birdUrl
+ *   window: GET /api/contacts/{phone}/window for random phones among the million seeded by SeedWindows. Counts 200.
+ *     java bench/LoadDriver.java --window host port seconds concurrency warmupSeconds adminToken
  */
 public class LoadDriver {
-    public static void main(String[] a) throws Exception {
+    public static void main(String[] args) throws Exception {
+        boolean window = args[0].equals("--window");
+        String[] a = window ? Arrays.copyOfRange(args, 1, args.length) : args;
         String host = a[0];
         int port = Integer.parseInt(a[1]);
         int seconds = Integer.parseInt(a[2]);
         int concurrency = Integer.parseInt(a[3]);
         int warmup = Integer.parseInt(a[4]);
-        String sinchSource = a[5], sinchSecret = a[6], birdSource = a[7], birdKey = a[8], birdUrl = a[9];
+        String sinchSource = window ? null : a[5], sinchSecret = window ? null : a[6], birdSource = window ? null : a[7],
+                birdKey = window ? null : a[8], birdUrl = window ? null : a[9];
+        String adminToken = window ? a[5] : null;
+        int success = window ? 200 : 202;
 
         long runId = System.currentTimeMillis();
         long warmupEnd = System.nanoTime() + warmup * 1_000_000_000L;
@@ -59,8 +67,10 @@ public class LoadDriver {
                         seq++;
                         boolean sinch = (seq & 1) == 0;
                         String id = runId + "-" + thread + "-" + seq;
-                        byte[] request = sinch ? sinchRequest(host, port, sinchSource, sinchSecret, id)
-                                : birdRequest(host, port, birdSource, birdKey, birdUrl, id);
+                        String phone = "57300" + String.format("%07d", java.util.concurrent.ThreadLocalRandom.current().nextInt(1_000_000));
+                        byte[] request = window ? windowRequest(host, port, adminToken, phone)
+                                : sinch ? sinchRequest(host, port, sinchSource, sinchSecret, id, phone)
+                                : birdRequest(host, port, birdSource, birdKey, birdUrl, id, phone);
                         long start = System.nanoTime();
                         int status;
                         try {
@@ -104,10 +114,11 @@ public class LoadDriver {
             k += counts[t];
         }
         Arrays.sort(all);
-        long accepted = statuses.getOrDefault(202, new AtomicLong()).get();
+        long accepted = statuses.getOrDefault(success, new AtomicLong()).get();
         long errors = total - accepted + ioErrors.get();
-        System.out.printf("concurrency=%d duration=%ds requests=%d accepted=%d errors=%d%n", concurrency, seconds, total, accepted, errors);
-        System.out.printf("accepted_per_s=%.0f%n", accepted / (double) seconds);
+        System.out.printf("mode=%s concurrency=%d duration=%ds requests=%d ok=%d errors=%d%n", window ? "window" : "ingest",
+                concurrency, seconds, total, accepted, errors);
+        System.out.printf("%s_per_s=%.0f%n", window ? "answered" : "accepted", accepted / (double) seconds);
         if (total > 0) {
             System.out.printf("latency_ms p50=%.2f p99=%.2f max=%.2f%n", pct(all, 0.50), pct(all, 0.99), all[all.length - 1] / 1e6);
         }
@@ -118,11 +129,16 @@ public class LoadDriver {
         return sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))] / 1e6;
     }
 
-    static byte[] sinchRequest(String host, int port, String source, String secret, String id) throws Exception {
+    static byte[] windowRequest(String host, int port, String token, String phone) {
+        return ("GET /api/contacts/%2B" + phone + "/window HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n"
+                + "Authorization: Bearer " + token + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static byte[] sinchRequest(String host, int port, String source, String secret, String id, String phone) throws Exception {
         String body = "{\"app_id\":\"01BENCHAPP\",\"accepted_time\":\"2025-11-20T14:00:03.000Z\",\"event_time\":\"2025-11-20T14:00:02Z\","
                 + "\"project_id\":\"bench\",\"message\":{\"id\":\"msg-" + id + "\",\"direction\":\"TO_APP\","
                 + "\"contact_message\":{\"text_message\":{\"text\":\"Hola, necesito ayuda con mi pedido\"}},"
-                + "\"channel_identity\":{\"channel\":\"WHATSAPP\",\"identity\":\"573001234567\",\"app_id\":\"01BENCHAPP\"},"
+                + "\"channel_identity\":{\"channel\":\"WHATSAPP\",\"identity\":\"" + phone + "\",\"app_id\":\"01BENCHAPP\"},"
                 + "\"conversation_id\":\"conv-" + id + "\",\"contact_id\":\"contact-bench\",\"metadata\":\"\","
                 + "\"accept_time\":\"2025-11-20T14:00:02.500Z\"},\"message_metadata\":\"\",\"correlation_id\":\"\"}";
         byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
@@ -139,11 +155,11 @@ public class LoadDriver {
         return concat(head.getBytes(StandardCharsets.US_ASCII), bodyBytes);
     }
 
-    static byte[] birdRequest(String host, int port, String source, String key, String url, String id) throws Exception {
+    static byte[] birdRequest(String host, int port, String source, String key, String url, String id, String phone) throws Exception {
         String body = "{\"service\":\"conversations\",\"event\":\"conversation.updated\",\"payload\":{\"id\":\"conv-" + id + "\","
                 + "\"status\":\"active\",\"featuredParticipants\":[],\"initiatingParticipant\":{\"id\":\"p-1\",\"type\":\"contact\","
                 + "\"status\":\"active\",\"displayName\":\"Laura\",\"contact\":{\"identifierKey\":\"phonenumber\","
-                + "\"identifierValue\":\"+573001234567\",\"platformAddress\":\"+573001234567\"}},\"channelId\":\"ch-1\","
+                + "\"identifierValue\":\"+" + phone + "\",\"platformAddress\":\"+" + phone + "\"}},\"channelId\":\"ch-1\","
                 + "\"createdAt\":\"2025-11-20T14:00:00.000Z\",\"updatedAt\":\"2025-11-20T14:00:01.000Z\",\"platformStyle\":\"direct\"}}";
         byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
         String ts = Long.toString(System.currentTimeMillis() / 1000);

@@ -67,6 +67,7 @@ CREATE TABLE opt_out_history (
 );
 CREATE INDEX opt_out_history_phone ON opt_out_history (phone, occurred_at);
 
--- Admin API queries: a conversation's history, events by type.
-CREATE INDEX inbox_event_conversation ON inbox_event (source, conversation_id, occurred_at);
-CREATE INDEX inbox_event_type ON inbox_event (type, received_at);
+-- A conversation's history (admin API). Time ranges over events use the primary key instead: event ids are
+-- time-ordered ULIDs, so every extra index here would only slow ingest down.
+CREATE INDEX inbox_event_conversation ON inbox_event (source, conversation_id);
+DROP INDEX inbox_event_received_at;

@@ -250,11 +250,15 @@ public final class AdminApi {
                         SELECT canonical::text AS canonical FROM inbox_event
                         WHERE (CAST(:type AS text) IS NULL OR type = :type)
                           AND (CAST(:source AS text) IS NULL OR source = :source)
+                          AND (CAST(:sinceId AS text) IS NULL OR id >= :sinceId)
                           AND (CAST(:since AS timestamptz) IS NULL OR received_at >= CAST(:since AS timestamptz))
                           AND (CAST(:after AS text) IS NULL OR id > :after)
                         ORDER BY id LIMIT :limit""")
                 .bind("type", header(exchange, "type")).bind("source", header(exchange, "source"))
-                .bind("since", sinceValue == null ? null : sinceValue.atOffset(ZoneOffset.UTC)).bind("after", header(exchange, "after"))
+                .bind("since", sinceValue == null ? null : sinceValue.atOffset(ZoneOffset.UTC))
+                // ids are "evt_" + ULID, whose first 10 characters are the time: the primary key finds the range
+                .bind("sinceId", sinceValue == null ? (String) null : "evt_" + com.github.f4b6a3.ulid.Ulid.min(sinceValue.toEpochMilli()))
+                .bind("after", header(exchange, "after"))
                 .bind("limit", limit)
                 .map((rs, ctx) -> readTree(rs.getString("canonical"))).list());
         Map<String, Object> body = new LinkedHashMap<>();

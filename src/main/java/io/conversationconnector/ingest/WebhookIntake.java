@@ -2,6 +2,7 @@ package io.conversationconnector.ingest;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -57,11 +58,20 @@ public final class WebhookIntake {
         }
         byte[] body = in.getBody(byte[].class);
         String segment = in.getHeader("segment", String.class);
-        InboundRequest request = new InboundRequest(source, name -> in.getHeader(name, String.class), segment,
+        // The request headers move into the unit; the Camel message keeps only what routing and error logging
+        // use, so that every later exchange copy (split, expressions) stays cheap.
+        Map<String, String> headers = new HashMap<>();
+        in.getHeaders().forEach((name, value) -> {
+            if (value instanceof String s && !name.startsWith("Camel")) {
+                headers.put(name.toLowerCase(Locale.ROOT), s);
+            }
+        });
+        InboundRequest request = new InboundRequest(source, name -> headers.get(name.toLowerCase(Locale.ROOT)), segment,
                 requestUrl(in), body == null ? new byte[0] : body, clock.instant());
+        in.removeHeaders("*", "source", "segment", Exchange.HTTP_METHOD, Exchange.HTTP_PATH);
         Map<String, String> stored = new LinkedHashMap<>();
         for (String name : STORED_HEADERS) {
-            String value = in.getHeader(name, String.class);
+            String value = headers.get(name);
             if (value != null) {
                 stored.put(name, truncate(value));
             }

@@ -27,14 +27,17 @@ public final class KeywordDetector {
 
     private final Set<String> optOut;
     private final Set<String> optIn;
+    /** Texts longer than this cannot be a keyword, whatever the punctuation: skip the normalisation. */
+    private final int maxLength;
 
     public KeywordDetector(List<String> optOutKeywords, List<String> optInKeywords) {
         this.optOut = optOutKeywords.stream().map(KeywordDetector::normalise).collect(Collectors.toUnmodifiableSet());
         this.optIn = optInKeywords.stream().map(KeywordDetector::normalise).collect(Collectors.toUnmodifiableSet());
+        this.maxLength = 2 * java.util.stream.Stream.concat(optOut.stream(), optIn.stream()).mapToInt(String::length).max().orElse(0) + 16;
     }
 
     public Match detect(String text) {
-        if (text == null || text.length() > 64) {
+        if (text == null || text.length() > maxLength) {
             return Match.NONE;
         }
         String n = normalise(text);

@@ -1,0 +1,31 @@
+# Shared by the bench scripts: build, start the connector on 127.0.0.1 with a fresh embedded PostgreSQL
+# (fsync and synchronous_commit on), wait for readiness, and stop it (and delete its data) on exit.
+HTTP_PORT=${BENCH_HTTP_PORT:-18480}
+MGMT_PORT=${BENCH_MGMT_PORT:-18481}
+ADMIN_TOKEN=bench-admin-token
+
+start_connector() {
+  mvn -q -B -DskipTests package
+  DATA=$(mktemp -d "${TMPDIR:-/tmp}/connector-bench.XXXXXX")
+  HTTP_HOST=127.0.0.1 MGMT_HOST=127.0.0.1 HTTP_PORT=$HTTP_PORT MGMT_PORT=$MGMT_PORT DATA_DIR="$DATA" \
+    CONNECTOR_CONFIG_DIR=bench/config ADMIN_TOKEN=$ADMIN_TOKEN java -jar target/conversation-connector.jar > "$DATA/connector.log" 2>&1 &
+  PID=$!
+  trap stop_connector EXIT
+  for _ in $(seq 1 120); do
+    if curl -sf "http://127.0.0.1:$MGMT_PORT/observe/health/ready" > /dev/null; then break; fi
+    sleep 0.5
+  done
+  curl -sf "http://127.0.0.1:$MGMT_PORT/observe/health/ready" > /dev/null || { echo "connector not ready; see $DATA/connector.log"; exit 1; }
+  PG_URL="jdbc:postgresql://127.0.0.1:$(sed -n 4p "$DATA/postgres/postmaster.pid")/postgres"
+}
+
+stop_connector() {
+  kill "$PID" 2>/dev/null || true
+  wait "$PID" 2>/dev/null || true
+  if [ -z "${KEEP_DATA:-}" ]; then rm -rf "$DATA"; else echo "data and log kept in $DATA"; fi
+}
+
+# Runs a single-file Java program of bench/ with the PostgreSQL driver on the classpath.
+bench_java() {
+  java -cp "$(ls target/lib/postgresql-*.jar)" "$@"
+}
