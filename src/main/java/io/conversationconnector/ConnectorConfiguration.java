@@ -5,6 +5,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,7 +21,8 @@ import io.conversationconnector.config.SourceConfig;
 import io.conversationconnector.config.SourcesFile;
 import io.conversationconnector.ingest.AuthenticationStep;
 import io.conversationconnector.ingest.ErrorResponses;
-import io.conversationconnector.ingest.EventBranches;
+import io.conversationconnector.ingest.BranchStep;
+import io.conversationconnector.ingest.ReadEventType;
 import io.conversationconnector.ingest.HttpErrorPages;
 import io.conversationconnector.ingest.MappingStep;
 import io.conversationconnector.ingest.WebhookIntake;
@@ -38,6 +40,7 @@ import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
+import org.apache.camel.Processor;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.support.service.ServiceSupport;
@@ -112,17 +115,28 @@ public class ConnectorConfiguration implements CamelConfiguration {
             health.register(new DatabaseHealthCheck(database));
         }
 
-        context.getRegistry().bind("webhookIntake", new WebhookIntake(sources, inbox, clock, json));
+        // The ingest steps run for every webhook: bound as Processors, which Camel calls directly (a bean-method
+        // call with parameter binding costs more than most of these steps' own work).
+        WebhookIntake intake = new WebhookIntake(sources, inbox, clock, json);
+        context.getRegistry().bind("webhookIntake", intake);
+        context.getRegistry().bind("admitWebhook", (Processor) intake::admit);
+        context.getRegistry().bind("parseJson", (Processor) intake::parseJson);
+        context.getRegistry().bind("commitAndAcknowledge", (Processor) intake::commitAndAcknowledge);
         context.getRegistry().bind("errorResponses", new ErrorResponses(json));
         context.addStartupListener(new HttpErrorPages(httpPort));
-        context.getRegistry().bind("eventBranches", new EventBranches());
+        context.getRegistry().bind("readEventType", new ReadEventType());
+        for (String branch : List.of("closed", "optStatus", "delivery", "inboundMessage", "lifecycle", "other")) {
+            context.getRegistry().bind(branch + "Branch", new BranchStep(branch.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT)));
+        }
 
-        context.getRegistry().bind("stateRules", new StateRules());
+        context.getRegistry().bind("trackConversation", StateRules.Track.CONVERSATION);
+        context.getRegistry().bind("trackWindow", StateRules.Track.WINDOW);
+        context.getRegistry().bind("trackOptOut", StateRules.Track.OPT_OUT);
         KeywordOptOuts keywordOptOuts = new KeywordOptOuts();
 
         // One authentication scheme and one mapper per provider; the provider's route file names them.
         TrebleMapper trebleMapper = new TrebleMapper();
-        context.getRegistry().bind("trebleMapper", trebleMapper);
+        context.getRegistry().bind("trebleKnownKind", (Processor) trebleMapper::requireKnownKind);
         context.getRegistry().bind("trebleAuthentication", new AuthenticationStep(new HeaderTokenAuthenticator()));
         context.getRegistry().bind("trebleMapping", new MappingStep(trebleMapper, keywordOptOuts));
         context.getRegistry().bind("birdAuthentication", new AuthenticationStep(new BirdSignatureAuthenticator()));

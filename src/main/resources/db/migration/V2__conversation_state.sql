@@ -20,7 +20,6 @@ CREATE TABLE conversation (
     CONSTRAINT conversation_provider_key UNIQUE (source, provider_conversation_id)
 );
 CREATE INDEX conversation_contact ON conversation (contact_phone);
-CREATE INDEX conversation_status ON conversation (status, last_activity_at);
 
 -- One WhatsApp window per contact and source (a source is one provider account / business number).
 CREATE TABLE contact_window (

@@ -374,7 +374,7 @@ public final class AdminApi {
 
     private Message clean(Exchange exchange, int status, String contentType) {
         Message m = exchange.getMessage();
-        m.removeHeaders("*");
+        m.getHeaders().clear();
         m.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         m.setHeader(Exchange.CONTENT_TYPE, contentType);
         return m;

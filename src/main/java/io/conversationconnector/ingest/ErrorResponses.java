@@ -43,7 +43,7 @@ public final class ErrorResponses {
         body.put("error", error);
         body.put("detail", detail);
         var out = exchange.getMessage();
-        out.removeHeaders("*");
+        out.getHeaders().clear();
         out.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         out.setHeader(Exchange.CONTENT_TYPE, "application/json");
         if (status == 503) {

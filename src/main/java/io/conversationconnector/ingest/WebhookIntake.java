@@ -68,7 +68,14 @@ public final class WebhookIntake {
         });
         InboundRequest request = new InboundRequest(source, name -> headers.get(name.toLowerCase(Locale.ROOT)), segment,
                 requestUrl(in), body == null ? new byte[0] : body, clock.instant());
-        in.removeHeaders("*", "source", "segment", Exchange.HTTP_METHOD, Exchange.HTTP_PATH);
+        Object method = in.getHeader(Exchange.HTTP_METHOD);
+        Object path = in.getHeader(Exchange.HTTP_PATH);
+        // Not removeHeaders(pattern, excludes): it compiles regular expressions for every header.
+        in.getHeaders().clear();
+        in.setHeader("source", sourceId);
+        in.setHeader("segment", segment);
+        in.setHeader(Exchange.HTTP_METHOD, method);
+        in.setHeader(Exchange.HTTP_PATH, path);
         Map<String, String> stored = new LinkedHashMap<>();
         for (String name : STORED_HEADERS) {
             String value = headers.get(name);
@@ -120,7 +127,7 @@ public final class WebhookIntake {
         IngestUnit unit = exchange.getProperty(IngestUnit.PROPERTY, IngestUnit.class);
         InboxWriter.Outcome outcome = inbox.commit(unit);
         Message out = exchange.getMessage();
-        out.removeHeaders("*"); // platform-http would echo request headers (credentials included) in the response
+        out.getHeaders().clear(); // platform-http would echo request headers (credentials included) in the response
         out.setHeader(Exchange.HTTP_RESPONSE_CODE, outcome.duplicate() ? 200 : 202);
         out.setHeader(Exchange.CONTENT_TYPE, "application/json");
         Map<String, Object> body = new LinkedHashMap<>();

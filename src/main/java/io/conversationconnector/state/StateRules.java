@@ -13,24 +13,41 @@ import java.time.Instant;
 import io.conversationconnector.canonical.CanonicalEvent;
 import io.conversationconnector.canonical.Sections;
 import io.conversationconnector.ingest.PendingEvent;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 
 /**
  * What an event means for conversation state, WhatsApp windows and opt-outs. The classification branches in
- * routes/classify.camel.yaml call the track* methods; the changes are written in the event's own transaction,
- * and only when the event is new (a duplicate changes nothing).
+ * routes/classify.camel.yaml attach these changes with the {@link Track} steps; they are written in the event's
+ * own transaction, and only when the event is new (a duplicate changes nothing).
  */
 public final class StateRules {
-
-    public void trackConversation(PendingEvent pending) {
-        pending.setConversationChange(conversationChange(pending.getEvent()));
+    private StateRules() {
     }
 
-    public void trackWindow(PendingEvent pending) {
-        pending.setWindowChange(windowChange(pending.getEvent()));
-    }
-
-    public void trackOptOut(PendingEvent pending) {
-        pending.setOptOutChange(optOutChange(pending.getEvent()));
+    /** Route steps trackConversation, trackWindow and trackOptOut (Processors: they run for every event). */
+    public enum Track implements Processor {
+        CONVERSATION {
+            @Override
+            public void process(Exchange exchange) {
+                PendingEvent p = exchange.getMessage().getBody(PendingEvent.class);
+                p.setConversationChange(conversationChange(p.getEvent()));
+            }
+        },
+        WINDOW {
+            @Override
+            public void process(Exchange exchange) {
+                PendingEvent p = exchange.getMessage().getBody(PendingEvent.class);
+                p.setWindowChange(windowChange(p.getEvent()));
+            }
+        },
+        OPT_OUT {
+            @Override
+            public void process(Exchange exchange) {
+                PendingEvent p = exchange.getMessage().getBody(PendingEvent.class);
+                p.setOptOutChange(optOutChange(p.getEvent()));
+            }
+        }
     }
 
     public static ConversationChange conversationChange(CanonicalEvent e) {

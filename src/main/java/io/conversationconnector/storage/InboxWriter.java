@@ -5,7 +5,9 @@ import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -32,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * Commits ingest units durably, many concurrent requests per transaction ("group commit"). A request thread hands
  * its unit over and waits; a writer thread takes every unit waiting at that moment and commits them in one
  * transaction, so one WAL flush serves many requests. Each unit still gets its own outcome: a duplicate or a
- * replayed nonce affects only that unit (ON CONFLICT DO NOTHING and per-row batch counts), and a unit that fails
+ * replayed nonce affects only that unit (ON CONFLICT DO NOTHING; per-row counts and RETURNING say which), and a unit that fails
  * for another reason is retried alone so it cannot take its neighbours down with it. The state changes of the
  * events that are new (conversation, window, opt-out) are written in the same transaction.
  */
@@ -42,12 +44,19 @@ public final class InboxWriter implements AutoCloseable {
     private static final String INSERT_NONCE = """
             INSERT INTO webhook_nonce (source, nonce, seen_at) VALUES (:source, :nonce, :seenAt)
             ON CONFLICT DO NOTHING""";
-    private static final String INSERT_EVENT = """
+    /** All events of a batch in one statement (arrays, unnest): one parse and plan, however many events. */
+    private static final String INSERT_EVENTS = """
             INSERT INTO inbox_event (id, source, provider, provider_event_id, type, branch, occurred_at, received_at,
                                      conversation_id, contact_phone, canonical, raw_body, request_headers)
-            VALUES (:id, :source, :provider, :providerEventId, :type, :branch, :occurredAt, :receivedAt,
-                    :conversationId, :contactPhone, CAST(:canonical AS jsonb), :rawBody, CAST(:headers AS jsonb))
-            ON CONFLICT (source, provider_event_id) DO NOTHING""";
+            SELECT id, source, provider, provider_event_id, type, branch, CAST(occurred_at AS timestamptz),
+                   CAST(received_at AS timestamptz), conversation_id, contact_phone, CAST(canonical AS jsonb), raw_body,
+                   CAST(request_headers AS jsonb)
+            FROM unnest(:ids, :sources, :providers, :providerEventIds, :types, :branches, :occurredAts, :receivedAts,
+                        :conversationIds, :contactPhones, :canonicals, :rawBodies, :headers)
+                 AS e(id, source, provider, provider_event_id, type, branch, occurred_at, received_at, conversation_id,
+                      contact_phone, canonical, raw_body, request_headers)
+            ON CONFLICT (source, provider_event_id) DO NOTHING
+            RETURNING id""";
     private static final String EXISTING_ID = """
             SELECT id FROM inbox_event WHERE source = :source AND provider_event_id = :providerEventId""";
 
@@ -190,39 +199,25 @@ public final class InboxWriter implements AutoCloseable {
                 replayed[withNonce.get(k)] = counts[k] == 0;
             }
         }
-        PreparedBatch events = h.prepareBatch(INSERT_EVENT);
-        boolean any = false;
+        Columns c = new Columns();
         for (int i = 0; i < batch.size(); i++) {
-            if (replayed[i]) {
-                continue;
-            }
-            Job job = batch.get(i);
-            List<PendingEvent> pending = job.unit().events();
-            for (int e = 0; e < pending.size(); e++) {
-                CanonicalEvent ev = pending.get(e).getEvent();
-                events.bind("id", ev.id())
-                        .bind("source", ev.source())
-                        .bind("provider", ev.provider())
-                        .bind("providerEventId", ev.providerEventId())
-                        .bind("type", ev.type())
-                        .bind("branch", pending.get(e).getBranch())
-                        .bind("occurredAt", ev.occurredAt().atOffset(ZoneOffset.UTC))
-                        .bind("receivedAt", ev.receivedAt().atOffset(ZoneOffset.UTC))
-                        .bind("conversationId", ev.conversation() == null ? null : ev.conversation().id())
-                        .bind("contactPhone", ev.contact() == null ? null : ev.contact().phone())
-                        .bind("canonical", job.canonicalJson().get(e))
-                        .bind("rawBody", job.unit().request().body().length == 0 ? "" : new String(job.unit().request().body(), java.nio.charset.StandardCharsets.UTF_8))
-                        .bind("headers", job.headersJson())
-                        .add();
-                any = true;
+            if (!replayed[i]) {
+                c.add(batch.get(i));
             }
         }
-        int[] counts = any ? events.execute() : new int[0];
+        Set<String> inserted = c.ids.isEmpty() ? Set.of() : new HashSet<>(h.createQuery(INSERT_EVENTS)
+                .bindArray("ids", String.class, c.ids).bindArray("sources", String.class, c.sources)
+                .bindArray("providers", String.class, c.providers).bindArray("providerEventIds", String.class, c.providerEventIds)
+                .bindArray("types", String.class, c.types).bindArray("branches", String.class, c.branches)
+                .bindArray("occurredAts", String.class, c.occurredAts).bindArray("receivedAts", String.class, c.receivedAts)
+                .bindArray("conversationIds", String.class, c.conversationIds).bindArray("contactPhones", String.class, c.contactPhones)
+                .bindArray("canonicals", String.class, c.canonicals).bindArray("rawBodies", String.class, c.rawBodies)
+                .bindArray("headers", String.class, c.headers)
+                .mapTo(String.class).list());
         List<ConversationChange> conversations = new ArrayList<>();
         List<WindowChange> windows = new ArrayList<>();
         List<OptOutChange> optOuts = new ArrayList<>();
         List<Outcome> outcomes = new ArrayList<>(batch.size());
-        int row = 0;
         for (int i = 0; i < batch.size(); i++) {
             if (replayed[i]) {
                 outcomes.add(null);
@@ -230,9 +225,9 @@ public final class InboxWriter implements AutoCloseable {
             }
             List<PendingEvent> pending = batch.get(i).unit().events();
             CanonicalEvent primary = pending.get(0).getEvent();
-            boolean primaryInserted = counts[row] == 1;
+            boolean primaryInserted = inserted.contains(primary.id());
             for (PendingEvent p : pending) {
-                if (counts[row++] == 1) { // only a new event changes state
+                if (inserted.contains(p.getEvent().id())) { // only a new event changes state
                     addIfPresent(conversations, p.getConversationChange());
                     addIfPresent(windows, p.getWindowChange());
                     addIfPresent(optOuts, p.getOptOutChange());
@@ -250,6 +245,44 @@ public final class InboxWriter implements AutoCloseable {
     private static <T> void addIfPresent(List<T> list, T item) {
         if (item != null) {
             list.add(item);
+        }
+    }
+
+    /** The batch's events as column arrays for INSERT_EVENTS. */
+    private static final class Columns {
+        final List<String> ids = new ArrayList<>();
+        final List<String> sources = new ArrayList<>();
+        final List<String> providers = new ArrayList<>();
+        final List<String> providerEventIds = new ArrayList<>();
+        final List<String> types = new ArrayList<>();
+        final List<String> branches = new ArrayList<>();
+        final List<String> occurredAts = new ArrayList<>();
+        final List<String> receivedAts = new ArrayList<>();
+        final List<String> conversationIds = new ArrayList<>();
+        final List<String> contactPhones = new ArrayList<>();
+        final List<String> canonicals = new ArrayList<>();
+        final List<String> rawBodies = new ArrayList<>();
+        final List<String> headers = new ArrayList<>();
+
+        void add(Job job) {
+            String raw = new String(job.unit().request().body(), java.nio.charset.StandardCharsets.UTF_8);
+            List<PendingEvent> pending = job.unit().events();
+            for (int e = 0; e < pending.size(); e++) {
+                CanonicalEvent ev = pending.get(e).getEvent();
+                ids.add(ev.id());
+                sources.add(ev.source());
+                providers.add(ev.provider());
+                providerEventIds.add(ev.providerEventId());
+                types.add(ev.type());
+                branches.add(pending.get(e).getBranch());
+                occurredAts.add(ev.occurredAt().toString());
+                receivedAts.add(ev.receivedAt().toString());
+                conversationIds.add(ev.conversation() == null ? null : ev.conversation().id());
+                contactPhones.add(ev.contact() == null ? null : ev.contact().phone());
+                canonicals.add(job.canonicalJson().get(e));
+                rawBodies.add(raw);
+                headers.add(job.headersJson());
+            }
         }
     }
 

@@ -33,7 +33,8 @@ public final class TrebleMapper implements ProviderMapper {
             "delivered", "read", "response", "timeout", "condition", "hsm-status");
 
     /** Route step: Treble has one URL per webhook kind; any other kind is 404. */
-    public void requireKnownKind(@org.apache.camel.Header("segment") String kind) {
+    public void requireKnownKind(org.apache.camel.Exchange exchange) {
+        String kind = exchange.getMessage().getHeader("segment", String.class);
         if (kind == null || !KINDS.contains(kind)) {
             throw io.conversationconnector.ingest.WebhookRejected.notFound("unknown_kind",
                     "Treble webhook kinds are: " + String.join(", ", new java.util.TreeSet<>(KINDS)));
