@@ -3,8 +3,12 @@ package io.conversationconnector.storage;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 import com.github.f4b6a3.ulid.UlidCreator;
 import io.conversationconnector.state.ConversationChange;
@@ -14,32 +18,36 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
- * Writes state changes inside the inbox transaction, one batch per table. Every update is monotonic in event
+ * Writes state changes inside the inbox transaction, one statement per table (arrays, unnest). Every update is monotonic in event
  * time (GREATEST / LEAST, and a status only replaces one set by an older event), so order of arrival does not
  * matter. Rows are written in key order so two concurrent transactions lock them in the same order.
  */
 final class StateWriter {
-    private static final String UPSERT_CONVERSATION = """
+    /** status_at is set exactly when the change sets a status, so it says whether EXCLUDED.status counts. */
+    private static final String UPSERT_CONVERSATIONS = """
             INSERT INTO conversation AS c (id, source, provider_conversation_id, channel, contact_phone, provider_contact_id,
                 status, status_at, opened_at, last_activity_at, last_inbound_at, closed_at, closure_reason, created_at, updated_at)
-            VALUES (:id, :source, :providerConversationId, :channel, :phone, :providerContactId,
-                COALESCE(CAST(:status AS text), 'open'), CAST(:statusAt AS timestamptz), CAST(:seenAt AS timestamptz),
-                CAST(:activityAt AS timestamptz), CAST(:inboundAt AS timestamptz), CAST(:closedAt AS timestamptz),
-                CAST(:closureReason AS text), :now, :now)
+            SELECT id, source, provider_conversation_id, channel, contact_phone, provider_contact_id, COALESCE(status, 'open'),
+                   CAST(status_at AS timestamptz), CAST(seen_at AS timestamptz), CAST(activity_at AS timestamptz),
+                   CAST(inbound_at AS timestamptz), CAST(closed_at AS timestamptz), closure_reason, :now, :now
+            FROM unnest(:ids, :sources, :providerConversationIds, :channels, :phones, :providerContactIds, :statuses,
+                        :statusAts, :seenAts, :activityAts, :inboundAts, :closedAts, :closureReasons)
+                 AS x(id, source, provider_conversation_id, channel, contact_phone, provider_contact_id, status, status_at,
+                      seen_at, activity_at, inbound_at, closed_at, closure_reason)
             ON CONFLICT (source, provider_conversation_id) DO UPDATE SET
                 channel = COALESCE(EXCLUDED.channel, c.channel),
                 contact_phone = COALESCE(EXCLUDED.contact_phone, c.contact_phone),
                 provider_contact_id = COALESCE(EXCLUDED.provider_contact_id, c.provider_contact_id),
-                status = CASE WHEN c.status <> 'deleted' AND CAST(:status AS text) IS NOT NULL
+                status = CASE WHEN c.status <> 'deleted' AND EXCLUDED.status_at IS NOT NULL
                                    AND (c.status_at IS NULL OR EXCLUDED.status_at >= c.status_at)
                               THEN EXCLUDED.status ELSE c.status END,
-                closed_at = CASE WHEN c.status <> 'deleted' AND CAST(:status AS text) = 'closed'
+                closed_at = CASE WHEN c.status <> 'deleted' AND EXCLUDED.status_at IS NOT NULL AND EXCLUDED.status = 'closed'
                                       AND (c.status_at IS NULL OR EXCLUDED.status_at >= c.status_at)
                                  THEN EXCLUDED.closed_at ELSE c.closed_at END,
-                closure_reason = CASE WHEN c.status <> 'deleted' AND CAST(:status AS text) = 'closed'
+                closure_reason = CASE WHEN c.status <> 'deleted' AND EXCLUDED.status_at IS NOT NULL AND EXCLUDED.status = 'closed'
                                            AND (c.status_at IS NULL OR EXCLUDED.status_at >= c.status_at)
                                       THEN EXCLUDED.closure_reason ELSE c.closure_reason END,
-                status_at = CASE WHEN c.status <> 'deleted' AND CAST(:status AS text) IS NOT NULL
+                status_at = CASE WHEN c.status <> 'deleted' AND EXCLUDED.status_at IS NOT NULL
                                       AND (c.status_at IS NULL OR EXCLUDED.status_at >= c.status_at)
                                  THEN EXCLUDED.status_at ELSE c.status_at END,
                 opened_at = LEAST(c.opened_at, EXCLUDED.opened_at),
@@ -47,12 +55,16 @@ final class StateWriter {
                 last_inbound_at = GREATEST(c.last_inbound_at, EXCLUDED.last_inbound_at),
                 updated_at = EXCLUDED.updated_at""";
 
-    private static final String UPSERT_WINDOW = """
+    private static final String UPSERT_WINDOWS = """
             INSERT INTO contact_window AS w (contact_phone, source, last_inbound_at, provider_expires_at, closed_reported_at,
                 fep_conversation_id, fep_started_at, fep_expires_at, pricing_category, pricing_at, updated_at)
-            VALUES (:phone, :source, CAST(:inboundAt AS timestamptz), CAST(:providerExpiresAt AS timestamptz),
-                CAST(:closedReportedAt AS timestamptz), CAST(:fepId AS text), CAST(:fepStartedAt AS timestamptz),
-                CAST(:fepExpiresAt AS timestamptz), CAST(:pricing AS text), CAST(:pricingAt AS timestamptz), :now)
+            SELECT contact_phone, source, CAST(inbound_at AS timestamptz), CAST(provider_expires_at AS timestamptz),
+                   CAST(closed_reported_at AS timestamptz), fep_conversation_id, CAST(fep_started_at AS timestamptz),
+                   CAST(fep_expires_at AS timestamptz), pricing_category, CAST(pricing_at AS timestamptz), :now
+            FROM unnest(:phones, :sources, :inboundAts, :providerExpiresAts, :closedReportedAts, :fepIds, :fepStartedAts,
+                        :fepExpiresAts, :pricings, :pricingAts)
+                 AS x(contact_phone, source, inbound_at, provider_expires_at, closed_reported_at, fep_conversation_id,
+                      fep_started_at, fep_expires_at, pricing_category, pricing_at)
             ON CONFLICT (contact_phone, source) DO UPDATE SET
                 last_inbound_at = GREATEST(w.last_inbound_at, EXCLUDED.last_inbound_at),
                 provider_expires_at = GREATEST(w.provider_expires_at, EXCLUDED.provider_expires_at),
@@ -93,32 +105,74 @@ final class StateWriter {
 
     static void apply(Handle h, List<ConversationChange> conversations, List<WindowChange> windows, List<OptOutChange> optOuts, Instant now) {
         OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
-        if (!conversations.isEmpty()) {
-            PreparedBatch batch = h.prepareBatch(UPSERT_CONVERSATION);
-            conversations.stream().sorted(Comparator.comparing(ConversationChange::source).thenComparing(ConversationChange::providerConversationId))
-                    .forEach(c -> batch.bind("id", "conv_" + UlidCreator.getMonotonicUlid())
-                            .bind("source", c.source()).bind("providerConversationId", c.providerConversationId())
-                            .bind("channel", c.channel()).bind("phone", c.contactPhone()).bind("providerContactId", c.providerContactId())
-                            .bind("status", c.status()).bind("statusAt", ts(c.statusAt())).bind("seenAt", ts(c.seenAt()))
-                            .bind("activityAt", ts(c.activityAt())).bind("inboundAt", ts(c.inboundAt()))
-                            .bind("closedAt", ts(c.closedAt())).bind("closureReason", c.closureReason()).bind("now", at).add());
-            batch.execute();
+        for (List<ConversationChange> round : rounds(conversations, c -> c.source() + "\u0000" + c.providerConversationId())) {
+            h.createUpdate(UPSERT_CONVERSATIONS)
+                    .bindArray("ids", String.class, map(round, c -> "conv_" + UlidCreator.getMonotonicUlid()))
+                    .bindArray("sources", String.class, map(round, ConversationChange::source))
+                    .bindArray("providerConversationIds", String.class, map(round, ConversationChange::providerConversationId))
+                    .bindArray("channels", String.class, map(round, ConversationChange::channel))
+                    .bindArray("phones", String.class, map(round, ConversationChange::contactPhone))
+                    .bindArray("providerContactIds", String.class, map(round, ConversationChange::providerContactId))
+                    .bindArray("statuses", String.class, map(round, ConversationChange::status))
+                    .bindArray("statusAts", String.class, map(round, c -> text(c.statusAt())))
+                    .bindArray("seenAts", String.class, map(round, c -> text(c.seenAt())))
+                    .bindArray("activityAts", String.class, map(round, c -> text(c.activityAt())))
+                    .bindArray("inboundAts", String.class, map(round, c -> text(c.inboundAt())))
+                    .bindArray("closedAts", String.class, map(round, c -> text(c.closedAt())))
+                    .bindArray("closureReasons", String.class, map(round, ConversationChange::closureReason))
+                    .bind("now", at)
+                    .execute();
         }
-        if (!windows.isEmpty()) {
-            PreparedBatch batch = h.prepareBatch(UPSERT_WINDOW);
-            windows.stream().sorted(Comparator.comparing(WindowChange::contactPhone).thenComparing(WindowChange::source))
-                    .forEach(w -> batch.bind("phone", w.contactPhone()).bind("source", w.source())
-                            .bind("inboundAt", ts(w.inboundAt())).bind("providerExpiresAt", ts(w.providerExpiresAt()))
-                            .bind("closedReportedAt", ts(w.closedReportedAt())).bind("fepId", w.fepConversationId())
-                            .bind("fepStartedAt", ts(w.fepStartedAt())).bind("fepExpiresAt", ts(w.fepExpiresAt()))
-                            .bind("pricing", w.pricingCategory()).bind("pricingAt", ts(w.pricingAt())).bind("now", at).add());
-            batch.execute();
+        for (List<WindowChange> round : rounds(windows, w -> w.contactPhone() + "\u0000" + w.source())) {
+            h.createUpdate(UPSERT_WINDOWS)
+                    .bindArray("phones", String.class, map(round, WindowChange::contactPhone))
+                    .bindArray("sources", String.class, map(round, WindowChange::source))
+                    .bindArray("inboundAts", String.class, map(round, w -> text(w.inboundAt())))
+                    .bindArray("providerExpiresAts", String.class, map(round, w -> text(w.providerExpiresAt())))
+                    .bindArray("closedReportedAts", String.class, map(round, w -> text(w.closedReportedAt())))
+                    .bindArray("fepIds", String.class, map(round, WindowChange::fepConversationId))
+                    .bindArray("fepStartedAts", String.class, map(round, w -> text(w.fepStartedAt())))
+                    .bindArray("fepExpiresAts", String.class, map(round, w -> text(w.fepExpiresAt())))
+                    .bindArray("pricings", String.class, map(round, WindowChange::pricingCategory))
+                    .bindArray("pricingAts", String.class, map(round, w -> text(w.pricingAt())))
+                    .bind("now", at)
+                    .execute();
         }
         if (!optOuts.isEmpty()) {
             List<OptOutChange> sorted = optOuts.stream().sorted(Comparator.comparing(OptOutChange::phone)).toList();
             bindOptOuts(h.prepareBatch(UPSERT_OPT_OUT), sorted, at).execute();
             bindOptOuts(h.prepareBatch(INSERT_OPT_OUT_HISTORY), sorted, at).execute();
         }
+    }
+
+    /**
+     * ON CONFLICT DO UPDATE may not touch one row twice in a statement, so changes are split into rounds: round k
+     * holds the k-th change of each key. Updates are monotonic, so applying them round by round gives the same
+     * result as any order. Keys are sorted so concurrent transactions lock rows in the same order.
+     */
+    static <T> List<List<T>> rounds(List<T> changes, Function<T, String> key) {
+        List<List<T>> rounds = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        changes.stream().sorted(Comparator.comparing(key)).forEach(change -> {
+            int round = seen.merge(key.apply(change), 1, Integer::sum) - 1;
+            if (round == rounds.size()) {
+                rounds.add(new ArrayList<>());
+            }
+            rounds.get(round).add(change);
+        });
+        return rounds;
+    }
+
+    private static <T> List<String> map(List<T> items, Function<T, String> f) {
+        List<String> out = new ArrayList<>(items.size());
+        for (T item : items) {
+            out.add(f.apply(item));
+        }
+        return out;
+    }
+
+    private static String text(Instant instant) {
+        return instant == null ? null : instant.toString();
     }
 
     static PreparedBatch bindOptOuts(PreparedBatch batch, List<OptOutChange> changes, OffsetDateTime now) {
