@@ -19,6 +19,10 @@ import io.conversationconnector.canonical.CanonicalJson;
 import io.conversationconnector.config.EnvSubstitution;
 import io.conversationconnector.config.SourceConfig;
 import io.conversationconnector.config.SourcesFile;
+import io.conversationconnector.config.Subscription;
+import io.conversationconnector.config.SubscriptionsFile;
+import io.conversationconnector.delivery.DeliverySteps;
+import io.conversationconnector.storage.DeliveryStore;
 import io.conversationconnector.ingest.AuthenticationStep;
 import io.conversationconnector.ingest.ErrorResponses;
 import io.conversationconnector.ingest.BranchStep;
@@ -76,6 +80,10 @@ public class ConnectorConfiguration implements CamelConfiguration {
     int httpPort;
     @PropertyInject(value = "connector.admin-token", defaultValue = "")
     String adminToken;
+    @PropertyInject(value = "connector.delivery.retry-schedule", defaultValue = "0s,5s,5m,30m,2h,5h,10h,10h")
+    String retryScheduleText;
+    @PropertyInject(value = "connector.delivery.batch-size", defaultValue = "100")
+    int deliveryBatchSize;
     @PropertyInject(value = "connector.ingest.writers", defaultValue = "2")
     int writers;
     @PropertyInject(value = "connector.ingest.max-batch", defaultValue = "256")
@@ -103,10 +111,14 @@ public class ConnectorConfiguration implements CamelConfiguration {
         }
         ObjectMapper json = context.getRegistry().lookupByNameAndType("canonicalJson", ObjectMapper.class);
 
+        List<java.time.Duration> retrySchedule = SubscriptionsFile.parseSchedule(retryScheduleText, "RETRY_SCHEDULE", "RETRY_SCHEDULE");
+        Map<String, Subscription> subscriptions = SubscriptionsFile.load(config, EnvSubstitution.fromEnvironment(), retrySchedule);
+        LOG.info("Loaded {} subscription(s) from {}: {}", subscriptions.size(), config.resolve(SubscriptionsFile.FILE_NAME), subscriptions.keySet());
+
         Database database = Database.start(new Database.Settings(dbUrl, dbUser, dbPassword, Path.of(dataDir),
                 embeddedDbPort, poolSize, connectionTimeoutMs));
         manage(context, "database", database);
-        InboxWriter inbox = new InboxWriter(database.jdbi(), clock, json,
+        InboxWriter inbox = new InboxWriter(database.jdbi(), subscriptions.values(), clock, json,
                 new InboxWriter.Settings(writers, maxBatch, queueCapacity, Duration.ofMillis(commitTimeoutMs)));
         manage(context, "inbox-writer", inbox);
         context.getRegistry().bind("database", database);
@@ -145,6 +157,11 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.getRegistry().bind("sinchMapping", new MappingStep(new SinchMapper(), keywordOptOuts));
         context.getRegistry().bind("rasayelAuthentication", new AuthenticationStep(new UrlTokenAuthenticator()));
         context.getRegistry().bind("rasayelMapping", new MappingStep(new RasayelMapper(), keywordOptOuts));
+
+        DeliverySteps delivery = new DeliverySteps(new DeliveryStore(database.jdbi()), subscriptions, clock, json, deliveryBatchSize);
+        context.getRegistry().bind("claimDeliveries", (Processor) delivery::claim);
+        context.getRegistry().bind("prepareDelivery", (Processor) delivery::prepare);
+        context.getRegistry().bind("recordDelivery", (Processor) delivery::record);
 
         String token = resolveAdminToken();
         context.getRegistry().bind("adminToken", new AdminToken(token));

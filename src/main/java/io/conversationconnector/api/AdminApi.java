@@ -280,10 +280,10 @@ public final class AdminApi {
                     m.put("raw", readTree(rs.getString("raw_body")));
                     m.put("branch", rs.getString("branch"));
                     m.put("requestHeaders", readTree(rs.getString("headers")));
-                    m.put("deliveryAttempts", List.of()); // delivery to CRMs is not built yet
                     return m;
                 }).findOne())
                 .orElseThrow(() -> WebhookRejected.notFound("event_not_found", "no event with id '" + clip(id) + "'"));
+        event.put("deliveries", deliveries(id));
         respond(exchange, 200, event);
     }
 
@@ -298,6 +298,38 @@ public final class AdminApi {
     }
 
     private volatile String openApiDocument;
+
+    /** The event's outbox entries, one per subscription, each with its attempts. */
+    private List<Map<String, Object>> deliveries(String eventId) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT id, subscription_id, state, attempts, next_attempt_at, finished_at, last_status, last_error
+                        FROM outbox WHERE event_id = :id ORDER BY subscription_id""")
+                .bind("id", eventId).map((rs, ctx) -> {
+                    Map<String, Object> d = new LinkedHashMap<>();
+                    d.put("subscription", rs.getString("subscription_id"));
+                    d.put("state", rs.getString("state"));
+                    d.put("attempts", rs.getInt("attempts"));
+                    d.put("nextAttemptAt", "retrying".equals(rs.getString("state")) || "pending".equals(rs.getString("state"))
+                            ? instant(rs, "next_attempt_at") : null);
+                    d.put("finishedAt", instant(rs, "finished_at"));
+                    d.put("lastStatus", rs.getObject("last_status"));
+                    d.put("lastError", rs.getString("last_error"));
+                    d.put("attemptLog", h.createQuery("""
+                                    SELECT attempt, started_at, status_code, latency_ms, outcome, error FROM delivery_attempt
+                                    WHERE outbox_id = :o ORDER BY attempt""")
+                            .bind("o", rs.getLong("id")).map((a, c) -> {
+                                Map<String, Object> at = new LinkedHashMap<>();
+                                at.put("attempt", a.getInt("attempt"));
+                                at.put("startedAt", instant(a, "started_at"));
+                                at.put("statusCode", a.getObject("status_code"));
+                                at.put("latencyMs", a.getInt("latency_ms"));
+                                at.put("outcome", a.getString("outcome"));
+                                at.put("error", a.getString("error"));
+                                return at;
+                            }).list());
+                    return d;
+                }).list());
+    }
 
     // ---- helpers ----
 

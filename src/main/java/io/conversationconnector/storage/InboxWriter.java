@@ -18,6 +18,7 @@ import java.util.concurrent.TimeoutException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.conversationconnector.canonical.CanonicalEvent;
+import io.conversationconnector.config.Subscription;
 import io.conversationconnector.ingest.IngestUnit;
 import io.conversationconnector.ingest.PendingEvent;
 import io.conversationconnector.ingest.WebhookRejected;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * transaction, so one WAL flush serves many requests. Each unit still gets its own outcome: a duplicate or a
  * replayed nonce affects only that unit (ON CONFLICT DO NOTHING; per-row counts and RETURNING say which), and a unit that fails
  * for another reason is retried alone so it cannot take its neighbours down with it. The state changes of the
- * events that are new (conversation, window, opt-out) are written in the same transaction.
+ * events that are new (conversation, window, opt-out) and their outbox rows are written in the same transaction.
  */
 public final class InboxWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InboxWriter.class);
@@ -57,6 +58,12 @@ public final class InboxWriter implements AutoCloseable {
                       contact_phone, canonical, raw_body, request_headers)
             ON CONFLICT (source, provider_event_id) DO NOTHING
             RETURNING id""";
+    /** One outbox row per new event and matching subscription (delivery happens later, never in the request). */
+    private static final String ENQUEUE = """
+            INSERT INTO outbox (event_id, subscription_id, state, attempts, next_attempt_at, created_at)
+            SELECT event_id, subscription_id, 'pending', 0, :now, :now
+            FROM unnest(:eventIds, :subscriptionIds) AS x(event_id, subscription_id)
+            ON CONFLICT (event_id, subscription_id) DO NOTHING""";
     private static final String EXISTING_ID = """
             SELECT id FROM inbox_event WHERE source = :source AND provider_event_id = :providerEventId""";
 
@@ -72,6 +79,7 @@ public final class InboxWriter implements AutoCloseable {
     }
 
     private final Jdbi jdbi;
+    private final java.util.Collection<Subscription> subscriptions;
     private final java.time.Clock clock;
     private final ObjectMapper json;
     private final Settings settings;
@@ -79,8 +87,10 @@ public final class InboxWriter implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
 
-    public InboxWriter(Jdbi jdbi, java.time.Clock clock, ObjectMapper json, Settings settings) {
+    public InboxWriter(Jdbi jdbi, java.util.Collection<Subscription> subscriptions, java.time.Clock clock, ObjectMapper json,
+                       Settings settings) {
         this.jdbi = jdbi;
+        this.subscriptions = List.copyOf(subscriptions);
         this.clock = clock;
         this.json = json;
         this.settings = settings;
@@ -217,6 +227,8 @@ public final class InboxWriter implements AutoCloseable {
         List<ConversationChange> conversations = new ArrayList<>();
         List<WindowChange> windows = new ArrayList<>();
         List<OptOutChange> optOuts = new ArrayList<>();
+        List<String> outboxEvents = new ArrayList<>();
+        List<String> outboxSubscriptions = new ArrayList<>();
         List<Outcome> outcomes = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             if (replayed[i]) {
@@ -227,7 +239,13 @@ public final class InboxWriter implements AutoCloseable {
             CanonicalEvent primary = pending.get(0).getEvent();
             boolean primaryInserted = inserted.contains(primary.id());
             for (PendingEvent p : pending) {
-                if (inserted.contains(p.getEvent().id())) { // only a new event changes state
+                if (inserted.contains(p.getEvent().id())) { // only a new event changes state or is delivered
+                    for (Subscription s : subscriptions) {
+                        if (s.matches(p.getEvent())) {
+                            outboxEvents.add(p.getEvent().id());
+                            outboxSubscriptions.add(s.id());
+                        }
+                    }
                     addIfPresent(conversations, p.getConversationChange());
                     addIfPresent(windows, p.getWindowChange());
                     addIfPresent(optOuts, p.getOptOutChange());
@@ -239,6 +257,11 @@ public final class InboxWriter implements AutoCloseable {
             outcomes.add(new Outcome(id, !primaryInserted));
         }
         StateWriter.apply(h, conversations, windows, optOuts, clock.instant());
+        if (!outboxEvents.isEmpty()) {
+            h.createUpdate(ENQUEUE).bindArray("eventIds", String.class, outboxEvents)
+                    .bindArray("subscriptionIds", String.class, outboxSubscriptions)
+                    .bind("now", clock.instant().atOffset(ZoneOffset.UTC)).execute();
+        }
         return outcomes;
     }
 

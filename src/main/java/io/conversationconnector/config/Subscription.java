@@ -1,0 +1,45 @@
+package io.conversationconnector.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.conversationconnector.canonical.CanonicalEvent;
+
+/**
+ * One entry of subscriptions.yaml: a CRM that hears about some canonical events.
+ *
+ * @param events        event types, or "*" for all
+ * @param filters       all must match: source, provider, channel
+ * @param secret        whsec_… Standard Webhooks signing secret
+ * @param headers       static headers added to every delivery
+ * @param retrySchedule delay before each attempt: the first is usually 0s (immediately)
+ */
+public record Subscription(String id, URI url, Set<String> events, Map<String, String> filters, String secret,
+                           Map<String, String> headers, List<Duration> retrySchedule, Duration timeout) {
+
+    public boolean matches(CanonicalEvent e) {
+        if (!events.contains("*") && !events.contains(e.type())) {
+            return false;
+        }
+        for (Map.Entry<String, String> f : filters.entrySet()) {
+            String actual = switch (f.getKey()) {
+                case "source" -> e.source();
+                case "provider" -> e.provider();
+                case "channel" -> e.conversation() == null ? null : e.conversation().channel();
+                default -> null;
+            };
+            if (!f.getValue().equals(actual)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return "Subscription[id=" + id + ", url=" + url + "]"; // never the secret or header values
+    }
+}

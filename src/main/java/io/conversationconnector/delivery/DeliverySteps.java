@@ -1,0 +1,128 @@
+package io.conversationconnector.delivery;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.standardwebhooks.Webhook;
+import io.conversationconnector.config.Subscription;
+import io.conversationconnector.storage.DeliveryStore;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The steps of routes/delivery.camel.yaml (bound as Processors claimDeliveries, prepareDelivery,
+ * recordDelivery): lease due deliveries, turn one into a signed Standard Webhooks POST, record the answer.
+ */
+public final class DeliverySteps {
+    private static final Logger LOG = LoggerFactory.getLogger(DeliverySteps.class);
+    static final String JOB = "delivery";
+
+    private final DeliveryStore store;
+    private final Map<String, Subscription> subscriptions;
+    private final Map<String, Webhook> signers;
+    private final Clock clock;
+    private final ObjectMapper json;
+    private final int batchSize;
+
+    public DeliverySteps(DeliveryStore store, Map<String, Subscription> subscriptions, Clock clock, ObjectMapper json, int batchSize) {
+        this.store = store;
+        this.subscriptions = subscriptions;
+        this.clock = clock;
+        this.json = json;
+        this.batchSize = batchSize;
+        this.signers = new java.util.HashMap<>();
+        subscriptions.forEach((id, s) -> {
+            try {
+                signers.put(id, new Webhook(s.secret()));
+            } catch (Exception e) {
+                throw new IllegalStateException("subscription " + id + ": unusable secret", e);
+            }
+        });
+        store.register(subscriptions.keySet(), clock.instant());
+    }
+
+    /** Body: the leased deliveries (empty when nothing is due). The lease outlives the longest timeout. */
+    public void claim(Exchange exchange) {
+        Duration lease = subscriptions.values().stream().map(Subscription::timeout).max(Duration::compareTo)
+                .orElse(Duration.ofSeconds(10)).plusSeconds(30);
+        exchange.getMessage().setBody(subscriptions.isEmpty() ? List.of() : store.claim(batchSize, clock.instant(), lease));
+    }
+
+    /** Body: one leased delivery → the signed POST to the subscription's URL; no inbound header is kept. */
+    public void prepare(Exchange exchange) throws Exception {
+        DeliveryStore.Claimed job = exchange.getMessage().getBody(DeliveryStore.Claimed.class);
+        Subscription s = subscriptions.get(job.subscriptionId());
+        ObjectNode data = (ObjectNode) json.readTree(job.canonicalJson());
+        data.set("raw", readRaw(job.rawBody()));
+        ObjectNode envelope = json.createObjectNode();
+        envelope.put("type", job.type());
+        envelope.put("timestamp", job.occurredAt().toString());
+        envelope.set("data", data);
+        String body = json.writeValueAsString(envelope);
+        long timestamp = clock.instant().getEpochSecond();
+        Message m = exchange.getMessage();
+        m.getHeaders().clear();
+        s.headers().forEach(m::setHeader);
+        m.setHeader("webhook-id", job.eventId());
+        m.setHeader("webhook-timestamp", Long.toString(timestamp));
+        m.setHeader("webhook-signature", signers.get(s.id()).sign(job.eventId(), timestamp, body));
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setHeader(Exchange.HTTP_METHOD, "POST");
+        m.setHeader(Exchange.HTTP_URI, s.url().toString());
+        m.setBody(body);
+        exchange.setProperty(JOB, job);
+        exchange.setProperty("subscriptionId", s.id());
+        exchange.setProperty("timeoutMillis", s.timeout().toMillis());
+        exchange.setProperty("startedAt", clock.instant());
+    }
+
+    /** After the POST (or its failure): decide with DeliveryRules and record the attempt. */
+    public void record(Exchange exchange) {
+        DeliveryStore.Claimed job = exchange.getProperty(JOB, DeliveryStore.Claimed.class);
+        Subscription s = subscriptions.get(job.subscriptionId());
+        Instant started = exchange.getProperty("startedAt", Instant.class);
+        Instant now = clock.instant();
+        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        Integer status = failure != null ? null : exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        String error = failure == null ? null : failure.getClass().getSimpleName() + ": " + excerpt(failure.getMessage());
+        if (status != null && (status < 200 || status >= 300)) {
+            error = excerpt(exchange.getMessage().getBody(String.class));
+        }
+        DeliveryRules.Decision d = DeliveryRules.decide(status, error, job.attempt(), s.retrySchedule(), now,
+                exchange.getMessage().getHeader("Retry-After", String.class), () -> ThreadLocalRandom.current().nextDouble());
+        String reason = d.outcome() == DeliveryRules.Outcome.DELIVERED ? null : d.reason();
+        store.record(new DeliveryStore.Result(job.outboxId(), job.attempt(), started, status,
+                java.time.Duration.between(started, now).toMillis(), d.state(), d.outcome().name().toLowerCase(java.util.Locale.ROOT),
+                d.nextAttemptAt(), reason, d.outcome() == DeliveryRules.Outcome.GONE ? reason : null), s.id(), now);
+        if (!"delivered".equals(d.state())) {
+            LOG.info("delivery {} of event {} to subscription {}: {} ({})", job.attempt(), job.eventId(), s.id(), d.state(), reason);
+        }
+        exchange.getMessage().getHeaders().clear();
+        exchange.getMessage().setBody(null);
+    }
+
+    private JsonNode readRaw(String raw) {
+        try {
+            return json.readTree(raw);
+        } catch (Exception e) {
+            return json.getNodeFactory().textNode(raw);
+        }
+    }
+
+    private static String excerpt(String s) {
+        if (s == null) {
+            return null;
+        }
+        String oneLine = s.replaceAll("\\s+", " ").strip();
+        return oneLine.length() <= 300 ? oneLine : oneLine.substring(0, 300) + "…";
+    }
+}

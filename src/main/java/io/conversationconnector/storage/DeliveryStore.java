@@ -1,0 +1,91 @@
+package io.conversationconnector.storage;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.List;
+
+import org.jdbi.v3.core.Jdbi;
+
+/** The outbox as the delivery workers see it: lease due rows, record what each attempt did. */
+public final class DeliveryStore {
+    /** A leased delivery: the event as stored, and which attempt this is (1 = first). */
+    public record Claimed(long outboxId, String eventId, String subscriptionId, int attempt, String type,
+                          Instant occurredAt, String canonicalJson, String rawBody) {
+    }
+
+    /** What to write after an attempt. nextAttemptAt is set for state "retrying". */
+    public record Result(long outboxId, int attempt, Instant startedAt, Integer statusCode, long latencyMillis,
+                         String state, String outcome, Instant nextAttemptAt, String error, String disableSubscription) {
+    }
+
+    private static final String CLAIM = """
+            UPDATE outbox o SET lease_until = :leaseUntil, attempts = o.attempts + 1
+            FROM (SELECT o2.id FROM outbox o2 JOIN subscription_state s ON s.id = o2.subscription_id AND s.enabled
+                  WHERE o2.state IN ('pending', 'retrying') AND o2.next_attempt_at <= :now
+                    AND (o2.lease_until IS NULL OR o2.lease_until < :now)
+                  ORDER BY o2.next_attempt_at LIMIT :limit
+                  FOR UPDATE OF o2 SKIP LOCKED) due, inbox_event e
+            WHERE o.id = due.id AND e.id = o.event_id
+            RETURNING o.id, o.event_id, o.subscription_id, o.attempts, e.type, e.occurred_at, e.canonical::text AS canonical, e.raw_body""";
+
+    private static final String FINISH = """
+            UPDATE outbox SET state = :state, lease_until = NULL, last_status = :status, last_error = :error,
+                next_attempt_at = COALESCE(CAST(:nextAttemptAt AS timestamptz), next_attempt_at),
+                finished_at = CASE WHEN :state IN ('delivered', 'dead') THEN CAST(:now AS timestamptz) END
+            WHERE id = :id""";
+
+    private static final String ATTEMPT = """
+            INSERT INTO delivery_attempt (outbox_id, attempt, started_at, status_code, latency_ms, outcome, error)
+            VALUES (:id, :attempt, :startedAt, :status, :latency, :outcome, :error)""";
+
+    private static final String DISABLE = """
+            UPDATE subscription_state SET enabled = false, disabled_reason = :reason, disabled_at = :now, updated_at = :now
+            WHERE id = :id AND enabled""";
+
+    private final Jdbi jdbi;
+
+    public DeliveryStore(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    /** Every configured subscription gets a state row (enabled) the first time it is seen. */
+    public void register(Collection<String> subscriptionIds, Instant now) {
+        jdbi.useHandle(h -> {
+            for (String id : subscriptionIds) {
+                h.createUpdate("INSERT INTO subscription_state (id, enabled, updated_at) VALUES (:id, true, :now) ON CONFLICT DO NOTHING")
+                        .bind("id", id).bind("now", at(now)).execute();
+            }
+        });
+    }
+
+    /** Leases up to limit due deliveries of enabled subscriptions; safe with several workers and nodes. */
+    public List<Claimed> claim(int limit, Instant now, Duration lease) {
+        return jdbi.inTransaction(h -> h.createQuery(CLAIM)
+                .bind("now", at(now)).bind("leaseUntil", at(now.plus(lease))).bind("limit", limit)
+                .map((rs, ctx) -> new Claimed(rs.getLong("id"), rs.getString("event_id"), rs.getString("subscription_id"),
+                        rs.getInt("attempts"), rs.getString("type"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
+                        rs.getString("canonical"), rs.getString("raw_body")))
+                .list());
+    }
+
+    public void record(Result r, String subscriptionId, Instant now) {
+        jdbi.useTransaction(h -> {
+            h.createUpdate(FINISH).bind("state", r.state()).bind("status", r.statusCode()).bind("error", r.error())
+                    .bind("nextAttemptAt", r.nextAttemptAt() == null ? null : at(r.nextAttemptAt()))
+                    .bind("now", at(now)).bind("id", r.outboxId()).execute();
+            h.createUpdate(ATTEMPT).bind("id", r.outboxId()).bind("attempt", r.attempt()).bind("startedAt", at(r.startedAt()))
+                    .bind("status", r.statusCode()).bind("latency", (int) Math.min(Integer.MAX_VALUE, r.latencyMillis()))
+                    .bind("outcome", r.outcome()).bind("error", r.error()).execute();
+            if (r.disableSubscription() != null) {
+                h.createUpdate(DISABLE).bind("id", subscriptionId).bind("reason", r.disableSubscription()).bind("now", at(now)).execute();
+            }
+        });
+    }
+
+    private static OffsetDateTime at(Instant i) {
+        return i.atOffset(ZoneOffset.UTC);
+    }
+}

@@ -1,0 +1,198 @@
+package io.conversationconnector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.standardwebhooks.Webhook;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Delivery to a real stub CRM on 127.0.0.1: Standard Webhooks signatures verified with the reference library,
+ * webhook-id stable across retries, Retry-After honoured, 4xx and 410 dead-lettered (410 disables), network
+ * errors retried until the schedule is exhausted, every attempt recorded, nothing of the inbound request leaks.
+ */
+class DeliveryTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Map<String, String> SECRETS = new HashMap<>();
+    static StubCrm crm;
+    static ConnectorHarness app;
+
+    static String secret() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return "whsec_" + Base64.getEncoder().encodeToString(key);
+    }
+
+    @BeforeAll
+    static void boot() throws Exception {
+        crm = new StubCrm();
+        for (String id : List.of("crm-ok", "crm-flaky", "crm-gone", "crm-reject", "crm-down")) {
+            SECRETS.put(id, secret());
+        }
+        int closedPort = ConnectorHarness.freePort();
+        Path config = Files.createDirectories(Path.of("target", "test-data")).resolve("delivery-config-" + System.nanoTime());
+        Files.createDirectories(config);
+        Files.copy(Path.of("src/test/resources/test-config/sources.yaml"), config.resolve("sources.yaml"));
+        Files.writeString(config.resolve("subscriptions.yaml"), """
+                subscriptions:
+                  - id: crm-ok
+                    url: %s
+                    events: ["*"]
+                    filters: { source: rasayel-test }
+                    secret: %s
+                    headers: { X-Api-Key: crm-key-123 }
+                  - id: crm-flaky
+                    url: %s
+                    events: [message.inbound]
+                    filters: { source: sinch-test }
+                    secret: %s
+                    retrySchedule: [0s, 200ms, 200ms, 200ms]
+                  - id: crm-gone
+                    url: %s
+                    events: [conversation.closed]
+                    filters: { source: sinch-test }
+                    secret: %s
+                  - id: crm-reject
+                    url: %s
+                    events: [contact.created]
+                    filters: { source: sinch-test }
+                    secret: %s
+                  - id: crm-down
+                    url: http://127.0.0.1:%d/hooks
+                    events: [conversation.opened]
+                    filters: { source: sinch-test }
+                    secret: %s
+                    retrySchedule: [0s, 100ms]
+                    timeout: 2s
+                """.formatted(crm.url("/ok"), SECRETS.get("crm-ok"), crm.url("/flaky"), SECRETS.get("crm-flaky"),
+                crm.url("/gone"), SECRETS.get("crm-gone"), crm.url("/reject"), SECRETS.get("crm-reject"),
+                closedPort, SECRETS.get("crm-down")));
+        crm.script("/flaky", StubCrm.Response.of(500), new StubCrm.Response(429, Map.of("Retry-After", "1"), "slow down"),
+                StubCrm.Response.of(200));
+        crm.script("/gone", StubCrm.Response.of(410));
+        crm.script("/reject", new StubCrm.Response(400, Map.of(), "{\"error\":\"unknown field\"}"));
+        app = ConnectorHarness.start(Map.of("connector.config-dir", config.toString(), "connector.delivery.poll-ms", "50"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        app.close();
+        crm.close();
+    }
+
+    static String post(Webhooks.Request r) throws Exception {
+        var resp = app.post(r.path(), r.headers(), r.body());
+        assertThat(resp.statusCode()).as(resp.body()).isEqualTo(202);
+        return JSON.readTree(resp.body()).get("id").asText();
+    }
+
+    static Map<String, Object> outbox(String eventId, String subscription) {
+        return app.jdbi().withHandle(h -> h.createQuery("SELECT state, attempts, last_status, last_error FROM outbox WHERE event_id = :e AND subscription_id = :s")
+                .bind("e", eventId).bind("s", subscription).mapToMap().findOne().orElse(Map.of()));
+    }
+
+    static List<Map<String, Object>> attempts(String eventId, String subscription) {
+        return app.jdbi().withHandle(h -> h.createQuery("""
+                        SELECT a.attempt, a.status_code, a.outcome, a.error FROM delivery_attempt a JOIN outbox o ON o.id = a.outbox_id
+                        WHERE o.event_id = :e AND o.subscription_id = :s ORDER BY a.attempt""")
+                .bind("e", eventId).bind("s", subscription).mapToMap().list());
+    }
+
+    static void verified(StubCrm.Received r, String subscription) throws Exception {
+        new Webhook(SECRETS.get(subscription)).verify(r.body(), r.headers()); // throws when the signature is wrong
+    }
+
+    @Test
+    void deliversSignedCanonicalEventsWithTheirStaticHeadersAndNothingOfTheInboundRequest() throws Exception {
+        String id = post(Webhooks.rasayel(Webhooks.fixture("rasayel/conversation.closed.json")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "delivered".equals(outbox(id, "crm-ok").get("state")));
+        StubCrm.Received r = crm.received("/ok").stream().filter(x -> id.equals(x.header("webhook-id"))).findFirst().orElseThrow();
+        verified(r, "crm-ok");
+        assertThat(r.header("content-type")).startsWith("application/json");
+        assertThat(r.header("X-Api-Key")).isEqualTo("crm-key-123");
+        assertThat(r.header("webhook-signature")).startsWith("v1,");
+        assertThat(r.headers().keySet()).noneMatch(k -> k.equalsIgnoreCase("segment") || k.equalsIgnoreCase("source")
+                || k.toLowerCase().startsWith("camel") || k.equalsIgnoreCase("authorization"));
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(body.get("type").asText()).isEqualTo("conversation.closed");
+        assertThat(body.get("data").get("id").asText()).isEqualTo(id);
+        assertThat(body.get("data").get("raw").get("event").asText()).isEqualTo("conversation.closed");
+        assertThat(attempts(id, "crm-ok")).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("delivered"));
+    }
+
+    @Test
+    void retriesServerErrorsAndRateLimitsWithTheSameWebhookIdHonouringRetryAfter() throws Exception {
+        ObjectNode inbound = (ObjectNode) JSON.readTree(Webhooks.fixture("sinch/message_inbound.json"));
+        ((ObjectNode) inbound.get("message")).put("id", "delivery-flaky-" + System.nanoTime());
+        String id = post(Webhooks.sinch(JSON.writeValueAsBytes(inbound)));
+        await().atMost(Duration.ofSeconds(15)).until(() -> "delivered".equals(outbox(id, "crm-flaky").get("state")));
+        List<StubCrm.Received> calls = crm.received("/flaky").stream().filter(x -> id.equals(x.header("webhook-id"))).toList();
+        assertThat(calls).hasSize(3);
+        for (StubCrm.Received c : calls) {
+            verified(c, "crm-flaky");
+        }
+        assertThat(attempts(id, "crm-flaky")).extracting(a -> a.get("status_code") + "/" + a.get("outcome"))
+                .containsExactly("500/retry", "429/retry", "200/delivered");
+        // Retry-After: 1 held the third attempt back at least a second after the second (schedule said 200 ms).
+        long second = Long.parseLong(calls.get(1).header("webhook-timestamp"));
+        long third = Long.parseLong(calls.get(2).header("webhook-timestamp"));
+        assertThat(third - second).isGreaterThanOrEqualTo(1);
+        // The admin API shows every attempt of the event.
+        JsonNode event = JSON.readTree(app.api("GET", "/api/events/" + id, ConnectorHarness.ADMIN_TOKEN, null).body());
+        JsonNode delivery = event.get("deliveries").get(0);
+        assertThat(delivery.get("subscription").asText()).isEqualTo("crm-flaky");
+        assertThat(delivery.get("state").asText()).isEqualTo("delivered");
+        assertThat(delivery.get("attemptLog")).hasSize(3);
+        assertThat(delivery.get("attemptLog").get(1).get("statusCode").asInt()).isEqualTo(429);
+    }
+
+    @Test
+    void clientErrorsAreDeadLettersAnd410DisablesTheSubscriptionButKeepsQueueing() throws Exception {
+        String rejected = post(Webhooks.sinch(JSON.writeValueAsBytes(withId("sinch/contact_create.json", "contact_create_notification", "contact", "dl-" + System.nanoTime()))));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "dead".equals(outbox(rejected, "crm-reject").get("state")));
+        assertThat(outbox(rejected, "crm-reject").get("last_error").toString()).contains("unknown field");
+        assertThat(attempts(rejected, "crm-reject")).hasSize(1);
+
+        String gone = post(Webhooks.sinch(JSON.writeValueAsBytes(withId("sinch/conversation_stop.json", "conversation_stop_notification", "conversation", "gone-" + System.nanoTime()))));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "dead".equals(outbox(gone, "crm-gone").get("state")));
+        assertThat(outbox(gone, "crm-gone").get("last_status")).isEqualTo(410);
+        boolean enabled = app.jdbi().withHandle(h -> h.createQuery("SELECT enabled FROM subscription_state WHERE id = 'crm-gone'").mapTo(Boolean.class).one());
+        assertThat(enabled).isFalse();
+        // While disabled, matching events still queue; nothing is sent.
+        int callsBefore = crm.received("/gone").size();
+        String queued = post(Webhooks.sinch(JSON.writeValueAsBytes(withId("sinch/conversation_stop.json", "conversation_stop_notification", "conversation", "gone2-" + System.nanoTime()))));
+        Thread.sleep(500);
+        assertThat(outbox(queued, "crm-gone").get("state")).isEqualTo("pending");
+        assertThat(crm.received("/gone")).hasSize(callsBefore);
+    }
+
+    @Test
+    void networkErrorsAreRetriedUntilTheScheduleIsExhausted() throws Exception {
+        String id = post(Webhooks.sinch(JSON.writeValueAsBytes(withId("sinch/conversation_start.json", "conversation_start_notification", "conversation", "down-" + System.nanoTime()))));
+        await().atMost(Duration.ofSeconds(15)).until(() -> "dead".equals(outbox(id, "crm-down").get("state")));
+        List<Map<String, Object>> tries = attempts(id, "crm-down");
+        assertThat(tries).extracting(a -> a.get("outcome")).containsExactly("retry", "dead");
+        assertThat(tries).allSatisfy(a -> assertThat(a.get("status_code")).isNull());
+        assertThat(outbox(id, "crm-down").get("last_error").toString()).contains("retries exhausted after 2 attempts");
+    }
+
+    static ObjectNode withId(String fixture, String payloadKey, String objectKey, String newId) throws Exception {
+        ObjectNode n = (ObjectNode) JSON.readTree(Webhooks.fixture(fixture));
+        ((ObjectNode) n.get(payloadKey).get(objectKey)).put("id", newId);
+        return n;
+    }
+}
