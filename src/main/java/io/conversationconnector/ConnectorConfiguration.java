@@ -11,6 +11,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.conversationconnector.api.AdminApi;
 import io.conversationconnector.api.AdminAuth;
+import io.conversationconnector.api.DeliveryAdminApi;
 import io.conversationconnector.auth.BirdSignatureAuthenticator;
 import io.conversationconnector.auth.HeaderTokenAuthenticator;
 import io.conversationconnector.auth.SinchSignatureAuthenticator;
@@ -158,7 +159,8 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.getRegistry().bind("rasayelAuthentication", new AuthenticationStep(new UrlTokenAuthenticator()));
         context.getRegistry().bind("rasayelMapping", new MappingStep(new RasayelMapper(), keywordOptOuts));
 
-        DeliverySteps delivery = new DeliverySteps(new DeliveryStore(database.jdbi()), subscriptions, clock, json, deliveryBatchSize);
+        DeliveryStore deliveryStore = new DeliveryStore(database.jdbi());
+        DeliverySteps delivery = new DeliverySteps(deliveryStore, subscriptions, clock, json, deliveryBatchSize);
         context.getRegistry().bind("claimDeliveries", (Processor) delivery::claim);
         context.getRegistry().bind("prepareDelivery", (Processor) delivery::prepare);
         context.getRegistry().bind("recordDelivery", (Processor) delivery::record);
@@ -168,6 +170,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.getRegistry().bind("adminAuth", new AdminAuth(token));
         OptOutStore optOuts = new OptOutStore(database.jdbi(), clock);
         context.getRegistry().bind("adminApi", new AdminApi(database.jdbi(), optOuts, clock, json));
+        context.getRegistry().bind("deliveryAdminApi", new DeliveryAdminApi(database.jdbi(), deliveryStore, subscriptions, clock, json));
     }
 
     private String resolveAdminToken() {

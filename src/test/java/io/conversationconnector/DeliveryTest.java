@@ -40,7 +40,7 @@ class DeliveryTest {
     @BeforeAll
     static void boot() throws Exception {
         crm = new StubCrm();
-        for (String id : List.of("crm-ok", "crm-flaky", "crm-gone", "crm-reject", "crm-down")) {
+        for (String id : List.of("crm-ok", "crm-flaky", "crm-gone", "crm-reject", "crm-down", "crm-replay", "crm-pause")) {
             SECRETS.put(id, secret());
         }
         int closedPort = ConnectorHarness.freePort();
@@ -78,13 +78,26 @@ class DeliveryTest {
                     secret: %s
                     retrySchedule: [0s, 100ms]
                     timeout: 2s
+                  - id: crm-replay
+                    url: %s
+                    events: [contact.deleted]
+                    filters: { source: sinch-test }
+                    secret: %s
+                  - id: crm-pause
+                    url: %s
+                    events: [contact.merged]
+                    filters: { source: sinch-test }
+                    secret: %s
                 """.formatted(crm.url("/ok"), SECRETS.get("crm-ok"), crm.url("/flaky"), SECRETS.get("crm-flaky"),
                 crm.url("/gone"), SECRETS.get("crm-gone"), crm.url("/reject"), SECRETS.get("crm-reject"),
-                closedPort, SECRETS.get("crm-down")));
+                closedPort, SECRETS.get("crm-down"), crm.url("/replay"), SECRETS.get("crm-replay"),
+                crm.url("/pause"), SECRETS.get("crm-pause")));
         crm.script("/flaky", StubCrm.Response.of(500), new StubCrm.Response(429, Map.of("Retry-After", "1"), "slow down"),
                 StubCrm.Response.of(200));
         crm.script("/gone", StubCrm.Response.of(410));
         crm.script("/reject", new StubCrm.Response(400, Map.of(), "{\"error\":\"unknown field\"}"));
+        crm.script("/replay", new StubCrm.Response(422, Map.of(), "missing field"), StubCrm.Response.of(200));
+        crm.script("/pause", StubCrm.Response.of(410), StubCrm.Response.of(200));
         app = ConnectorHarness.start(Map.of("connector.config-dir", config.toString(), "connector.delivery.poll-ms", "50"));
     }
 
@@ -188,6 +201,52 @@ class DeliveryTest {
         assertThat(tries).extracting(a -> a.get("outcome")).containsExactly("retry", "dead");
         assertThat(tries).allSatisfy(a -> assertThat(a.get("status_code")).isNull());
         assertThat(outbox(id, "crm-down").get("last_error").toString()).contains("retries exhausted after 2 attempts");
+    }
+
+    @Test
+    void deadLettersAreListedAndReplayedAndADisabledSubscriptionDeliversItsQueueWhenReEnabled() throws Exception {
+        String token = ConnectorHarness.ADMIN_TOKEN;
+        String dead = post(Webhooks.sinch(JSON.writeValueAsBytes(withId("sinch/contact_delete.json", "contact_delete_notification", "contact", "rp-" + System.nanoTime()))));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "dead".equals(outbox(dead, "crm-replay").get("state")));
+        JsonNode list = JSON.readTree(app.api("GET", "/api/dead-letters?subscription=crm-replay", token, null).body());
+        JsonNode letter = list.get("deadLetters").get(0);
+        assertThat(letter.get("eventId").asText()).isEqualTo(dead);
+        assertThat(letter.get("reason").asText()).contains("422").contains("missing field");
+        assertThat(app.api("POST", "/api/dead-letters/" + letter.get("id").asText() + "/replay", token, null).statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "delivered".equals(outbox(dead, "crm-replay").get("state")));
+        assertThat(attempts(dead, "crm-replay")).extracting(a -> a.get("attempt") + "/" + a.get("outcome")).containsExactly("1/dead", "2/delivered");
+        assertThat(app.api("POST", "/api/dead-letters/" + letter.get("id").asText() + "/replay", token, null).statusCode())
+                .as("a delivered one is no dead letter").isEqualTo(404);
+
+        // 410 disables crm-pause; the next matching event waits; enabling delivers it; a bulk replay brings the first back.
+        String first = post(Webhooks.sinch(JSON.writeValueAsBytes(merge("p1-" + System.nanoTime()))));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "dead".equals(outbox(first, "crm-pause").get("state")));
+        String second = post(Webhooks.sinch(JSON.writeValueAsBytes(merge("p2-" + System.nanoTime()))));
+        JsonNode subs = JSON.readTree(app.api("GET", "/api/subscriptions", token, null).body());
+        JsonNode pause = null;
+        for (JsonNode sub : subs.get("subscriptions")) {
+            if (sub.get("id").asText().equals("crm-pause")) {
+                pause = sub;
+            }
+        }
+        assertThat(pause).isNotNull();
+        assertThat(pause.get("enabled").asBoolean()).isFalse();
+        assertThat(pause.get("disabledReason").asText()).contains("410");
+        assertThat(pause.get("backlog").asLong()).isEqualTo(1);
+        assertThat(pause.get("deadLetters").asLong()).isEqualTo(1);
+        assertThat(app.api("POST", "/api/subscriptions/crm-pause/enable", token, null).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "delivered".equals(outbox(second, "crm-pause").get("state")));
+        JsonNode replayed = JSON.readTree(app.api("POST", "/api/dead-letters/replay", token, "{\"subscription\":\"crm-pause\"}").body());
+        assertThat(replayed.get("replayed").asInt()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "delivered".equals(outbox(first, "crm-pause").get("state")));
+        assertThat(app.api("POST", "/api/subscriptions/no-such/enable", token, null).statusCode()).isEqualTo(404);
+        assertThat(app.api("POST", "/api/dead-letters/replay", token, "{\"subscription\":\"no-such\"}").statusCode()).isEqualTo(400);
+    }
+
+    static ObjectNode merge(String preservedId) throws Exception {
+        ObjectNode n = (ObjectNode) JSON.readTree(Webhooks.fixture("sinch/contact_merge.json"));
+        ((ObjectNode) n.get("contact_merge_notification").get("preserved_contact")).put("id", preservedId);
+        return n;
     }
 
     static ObjectNode withId(String fixture, String payloadKey, String objectKey, String newId) throws Exception {

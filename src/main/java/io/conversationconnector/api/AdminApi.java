@@ -35,8 +35,6 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class AdminApi {
     private static final Set<String> STATUSES = Set.of("open", "closed", "deleted");
-    private static final int DEFAULT_LIMIT = 100;
-    private static final int MAX_LIMIT = 1000;
 
     private final Jdbi jdbi;
     private final OptOutStore optOuts;
@@ -342,16 +340,7 @@ public final class AdminApi {
     }
 
     private JsonNode jsonBody(Exchange exchange) {
-        byte[] body = exchange.getMessage().getBody(byte[].class);
-        try {
-            JsonNode node = body == null || body.length == 0 ? null : json.readTree(body);
-            if (node == null || !node.isObject()) {
-                throw WebhookRejected.badRequest("malformed_json", "the body must be a JSON object such as {\"phone\": \"+573001234567\"}");
-            }
-            return node;
-        } catch (IOException e) {
-            throw WebhookRejected.badRequest("malformed_json", "the body is not valid JSON");
-        }
+        return AdminApiSupport.jsonBody(exchange, json);
     }
 
     private static String text(JsonNode node, String field) {
@@ -370,19 +359,7 @@ public final class AdminApi {
     }
 
     private static int limit(Exchange exchange) {
-        String text = header(exchange, "limit");
-        if (text == null) {
-            return DEFAULT_LIMIT;
-        }
-        try {
-            int limit = Integer.parseInt(text);
-            if (limit >= 1 && limit <= MAX_LIMIT) {
-                return limit;
-            }
-        } catch (NumberFormatException ignored) {
-            // falls through to the error
-        }
-        throw WebhookRejected.badRequest("invalid_limit", "limit must be a whole number from 1 to " + MAX_LIMIT);
+        return AdminApiSupport.limit(header(exchange, "limit"));
     }
 
     private static String header(Exchange exchange, String name) {

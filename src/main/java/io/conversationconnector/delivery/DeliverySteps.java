@@ -97,7 +97,7 @@ public final class DeliverySteps {
         if (status != null && (status < 200 || status >= 300)) {
             error = excerpt(exchange.getMessage().getBody(String.class));
         }
-        DeliveryRules.Decision d = DeliveryRules.decide(status, error, job.attempt(), s.retrySchedule(), now,
+        DeliveryRules.Decision d = DeliveryRules.decide(status, error, job.scheduleAttempt(), s.retrySchedule(), now,
                 exchange.getMessage().getHeader("Retry-After", String.class), () -> ThreadLocalRandom.current().nextDouble());
         String reason = d.outcome() == DeliveryRules.Outcome.DELIVERED ? null : d.reason();
         store.record(new DeliveryStore.Result(job.outboxId(), job.attempt(), started, status,

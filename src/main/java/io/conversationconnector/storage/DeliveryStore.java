@@ -12,8 +12,12 @@ import org.jdbi.v3.core.Jdbi;
 /** The outbox as the delivery workers see it: lease due rows, record what each attempt did. */
 public final class DeliveryStore {
     /** A leased delivery: the event as stored, and which attempt this is (1 = first). */
-    public record Claimed(long outboxId, String eventId, String subscriptionId, int attempt, String type,
+    public record Claimed(long outboxId, String eventId, String subscriptionId, int attempt, int scheduleOffset, String type,
                           Instant occurredAt, String canonicalJson, String rawBody) {
+        /** The attempt's place in the retry schedule: a replay starts the schedule again. */
+        public int scheduleAttempt() {
+            return attempt - scheduleOffset;
+        }
     }
 
     /** What to write after an attempt. nextAttemptAt is set for state "retrying". */
@@ -29,7 +33,7 @@ public final class DeliveryStore {
                   ORDER BY o2.next_attempt_at LIMIT :limit
                   FOR UPDATE OF o2 SKIP LOCKED) due, inbox_event e
             WHERE o.id = due.id AND e.id = o.event_id
-            RETURNING o.id, o.event_id, o.subscription_id, o.attempts, e.type, e.occurred_at, e.canonical::text AS canonical, e.raw_body""";
+            RETURNING o.id, o.event_id, o.subscription_id, o.attempts, o.schedule_offset, e.type, e.occurred_at, e.canonical::text AS canonical, e.raw_body""";
 
     private static final String FINISH = """
             UPDATE outbox SET state = :state, lease_until = NULL, last_status = :status, last_error = :error,
@@ -66,7 +70,7 @@ public final class DeliveryStore {
         return jdbi.inTransaction(h -> h.createQuery(CLAIM)
                 .bind("now", at(now)).bind("leaseUntil", at(now.plus(lease))).bind("limit", limit)
                 .map((rs, ctx) -> new Claimed(rs.getLong("id"), rs.getString("event_id"), rs.getString("subscription_id"),
-                        rs.getInt("attempts"), rs.getString("type"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
+                        rs.getInt("attempts"), rs.getInt("schedule_offset"), rs.getString("type"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
                         rs.getString("canonical"), rs.getString("raw_body")))
                 .list());
     }
@@ -83,6 +87,28 @@ public final class DeliveryStore {
                 h.createUpdate(DISABLE).bind("id", subscriptionId).bind("reason", r.disableSubscription()).bind("now", at(now)).execute();
             }
         });
+    }
+
+    private static final String REPLAY = """
+            UPDATE outbox SET state = 'pending', next_attempt_at = :now, lease_until = NULL, finished_at = NULL,
+                schedule_offset = attempts
+            WHERE state = 'dead'
+              AND (CAST(:id AS bigint) IS NULL OR id = CAST(:id AS bigint))
+              AND (CAST(:subscription AS text) IS NULL OR subscription_id = :subscription)
+              AND (CAST(:from AS timestamptz) IS NULL OR finished_at >= CAST(:from AS timestamptz))
+              AND (CAST(:to AS timestamptz) IS NULL OR finished_at < CAST(:to AS timestamptz))""";
+
+    /** Dead letters back to pending (one by id, or by subscription and finish-time range); returns how many. */
+    public int replay(Long id, String subscription, Instant from, Instant to, Instant now) {
+        return jdbi.withHandle(h -> h.createUpdate(REPLAY).bind("id", id).bind("subscription", subscription)
+                .bind("from", from == null ? null : at(from)).bind("to", to == null ? null : at(to)).bind("now", at(now)).execute());
+    }
+
+    /** Re-enables a subscription; its queued deliveries then go out in order of their due time. */
+    public boolean enable(String subscription, Instant now) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        UPDATE subscription_state SET enabled = true, disabled_reason = NULL, disabled_at = NULL, updated_at = :now
+                        WHERE id = :id""").bind("id", subscription).bind("now", at(now)).execute()) == 1;
     }
 
     private static OffsetDateTime at(Instant i) {

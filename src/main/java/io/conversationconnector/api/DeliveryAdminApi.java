@@ -1,0 +1,158 @@
+package io.conversationconnector.api;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.conversationconnector.config.Subscription;
+import io.conversationconnector.ingest.WebhookRejected;
+import io.conversationconnector.storage.DeliveryStore;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.jdbi.v3.core.Jdbi;
+
+/** Admin API for delivery: dead letters and their replay, subscriptions with their state and backlog. */
+public final class DeliveryAdminApi {
+    private final Jdbi jdbi;
+    private final DeliveryStore store;
+    private final Map<String, Subscription> subscriptions;
+    private final Clock clock;
+    private final ObjectMapper json;
+
+    public DeliveryAdminApi(Jdbi jdbi, DeliveryStore store, Map<String, Subscription> subscriptions, Clock clock, ObjectMapper json) {
+        this.jdbi = jdbi;
+        this.store = store;
+        this.subscriptions = subscriptions;
+        this.clock = clock;
+        this.json = json;
+    }
+
+    public void deadLetters(Exchange exchange) throws IOException {
+        String subscription = header(exchange, "subscription");
+        Instant since = time(header(exchange, "since"), "since");
+        int limit = AdminApiSupport.limit(header(exchange, "limit"));
+        List<Map<String, Object>> rows = jdbi.withHandle(h -> h.createQuery("""
+                        SELECT o.id, o.event_id, o.subscription_id, o.attempts, o.finished_at, o.last_status, o.last_error, e.type
+                        FROM outbox o JOIN inbox_event e ON e.id = o.event_id
+                        WHERE o.state = 'dead'
+                          AND (CAST(:subscription AS text) IS NULL OR o.subscription_id = :subscription)
+                          AND (CAST(:since AS timestamptz) IS NULL OR o.finished_at >= CAST(:since AS timestamptz))
+                        ORDER BY o.finished_at DESC, o.id DESC LIMIT :limit""")
+                .bind("subscription", subscription).bind("since", since == null ? null : since.atOffset(ZoneOffset.UTC)).bind("limit", limit)
+                .map((rs, ctx) -> {
+                    Map<String, Object> d = new LinkedHashMap<>();
+                    d.put("id", rs.getLong("id"));
+                    d.put("eventId", rs.getString("event_id"));
+                    d.put("eventType", rs.getString("type"));
+                    d.put("subscription", rs.getString("subscription_id"));
+                    d.put("attempts", rs.getInt("attempts"));
+                    OffsetDateTime finished = rs.getObject("finished_at", OffsetDateTime.class);
+                    d.put("deadAt", finished == null ? null : finished.toInstant().toString());
+                    d.put("lastStatus", rs.getObject("last_status"));
+                    d.put("reason", rs.getString("last_error"));
+                    return d;
+                }).list());
+        respond(exchange, 200, Map.of("deadLetters", rows, "count", rows.size()));
+    }
+
+    public void replayOne(Exchange exchange) throws IOException {
+        String idText = header(exchange, "id");
+        long id;
+        try {
+            id = Long.parseLong(idText);
+        } catch (NumberFormatException e) {
+            throw WebhookRejected.notFound("dead_letter_not_found", "no dead letter with id '" + idText + "'");
+        }
+        if (store.replay(id, null, null, null, clock.instant()) == 0) {
+            throw WebhookRejected.notFound("dead_letter_not_found", "no dead letter with id " + id + " (it may be delivered or pending already)");
+        }
+        respond(exchange, 202, Map.of("replayed", 1, "id", id));
+    }
+
+    /** Body: {"subscription": "...", "from": ISO, "to": ISO}; subscription is required, the range is optional. */
+    public void replayMany(Exchange exchange) throws IOException {
+        JsonNode body = AdminApiSupport.jsonBody(exchange, json);
+        String subscription = body.hasNonNull("subscription") ? body.get("subscription").asText() : null;
+        if (subscription == null || !subscriptions.containsKey(subscription)) {
+            throw WebhookRejected.badRequest("invalid_subscription", "give a configured subscription id as \"subscription\"");
+        }
+        Instant from = time(body.hasNonNull("from") ? body.get("from").asText() : null, "from");
+        Instant to = time(body.hasNonNull("to") ? body.get("to").asText() : null, "to");
+        int n = store.replay(null, subscription, from, to, clock.instant());
+        respond(exchange, 202, Map.of("replayed", n, "subscription", subscription));
+    }
+
+    public void subscriptions(Exchange exchange) throws IOException {
+        Map<String, Map<String, Object>> stats = new LinkedHashMap<>();
+        jdbi.useHandle(h -> h.createQuery("""
+                        SELECT s.id, s.enabled, s.disabled_reason, s.disabled_at,
+                               count(o.id) FILTER (WHERE o.state IN ('pending', 'retrying')) AS backlog,
+                               count(o.id) FILTER (WHERE o.state = 'dead') AS dead,
+                               min(o.created_at) FILTER (WHERE o.state IN ('pending', 'retrying')) AS oldest
+                        FROM subscription_state s LEFT JOIN outbox o ON o.subscription_id = s.id
+                        GROUP BY s.id, s.enabled, s.disabled_reason, s.disabled_at""")
+                .map((rs, ctx) -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("enabled", rs.getBoolean("enabled"));
+                    m.put("disabledReason", rs.getString("disabled_reason"));
+                    OffsetDateTime disabledAt = rs.getObject("disabled_at", OffsetDateTime.class);
+                    m.put("disabledAt", disabledAt == null ? null : disabledAt.toInstant().toString());
+                    m.put("backlog", rs.getLong("backlog"));
+                    m.put("deadLetters", rs.getLong("dead"));
+                    OffsetDateTime oldest = rs.getObject("oldest", OffsetDateTime.class);
+                    m.put("oldestPendingAt", oldest == null ? null : oldest.toInstant().toString());
+                    stats.put(rs.getString("id"), m);
+                    return m;
+                }).list());
+        List<Map<String, Object>> out = subscriptions.values().stream().map(s -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", s.id());
+            m.put("url", s.url().toString());
+            m.put("events", s.events());
+            m.put("filters", s.filters());
+            m.putAll(stats.getOrDefault(s.id(), Map.of("enabled", true, "backlog", 0, "deadLetters", 0)));
+            return m;
+        }).toList();
+        respond(exchange, 200, Map.of("subscriptions", out, "count", out.size()));
+    }
+
+    public void enable(Exchange exchange) throws IOException {
+        String id = header(exchange, "id");
+        if (!subscriptions.containsKey(id) || !store.enable(id, clock.instant())) {
+            throw WebhookRejected.notFound("subscription_not_found", "no subscription '" + id + "' in subscriptions.yaml");
+        }
+        respond(exchange, 200, Map.of("id", id, "enabled", true));
+    }
+
+    private static Instant time(String text, String name) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            throw WebhookRejected.badRequest("invalid_" + name, name + " must be an ISO-8601 time such as 2025-11-20T00:00:00Z");
+        }
+    }
+
+    private static String header(Exchange exchange, String name) {
+        String v = exchange.getMessage().getHeader(name, String.class);
+        return v == null || v.isBlank() ? null : v;
+    }
+
+    private void respond(Exchange exchange, int status, Object body) throws IOException {
+        Message m = exchange.getMessage();
+        m.getHeaders().clear();
+        m.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setBody(json.writeValueAsString(body));
+    }
+}
