@@ -83,6 +83,8 @@ public class ConnectorConfiguration implements CamelConfiguration {
     String adminToken;
     @PropertyInject(value = "connector.delivery.retry-schedule", defaultValue = "0s,5s,5m,30m,2h,5h,10h,10h")
     String retryScheduleText;
+    @PropertyInject(value = "connector.delivery.auto-disable-after", defaultValue = "5d")
+    String autoDisableAfter;
     @PropertyInject(value = "connector.delivery.batch-size", defaultValue = "100")
     int deliveryBatchSize;
     @PropertyInject(value = "connector.ingest.writers", defaultValue = "2")
@@ -113,7 +115,8 @@ public class ConnectorConfiguration implements CamelConfiguration {
         ObjectMapper json = context.getRegistry().lookupByNameAndType("canonicalJson", ObjectMapper.class);
 
         List<java.time.Duration> retrySchedule = SubscriptionsFile.parseSchedule(retryScheduleText, "RETRY_SCHEDULE", "RETRY_SCHEDULE");
-        Map<String, Subscription> subscriptions = SubscriptionsFile.load(config, EnvSubstitution.fromEnvironment(), retrySchedule);
+        Map<String, Subscription> subscriptions = SubscriptionsFile.load(config, EnvSubstitution.fromEnvironment(), retrySchedule,
+                io.conversationconnector.config.Durations.parse(autoDisableAfter, "application.properties", "connector.delivery.auto-disable-after"));
         LOG.info("Loaded {} subscription(s) from {}: {}", subscriptions.size(), config.resolve(SubscriptionsFile.FILE_NAME), subscriptions.keySet());
 
         Database database = Database.start(new Database.Settings(dbUrl, dbUser, dbPassword, Path.of(dataDir),

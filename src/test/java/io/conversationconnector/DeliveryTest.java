@@ -40,7 +40,7 @@ class DeliveryTest {
     @BeforeAll
     static void boot() throws Exception {
         crm = new StubCrm();
-        for (String id : List.of("crm-ok", "crm-flaky", "crm-gone", "crm-reject", "crm-down", "crm-replay", "crm-pause")) {
+        for (String id : List.of("crm-ok", "crm-flaky", "crm-gone", "crm-reject", "crm-down", "crm-replay", "crm-pause", "crm-broken")) {
             SECRETS.put(id, secret());
         }
         int closedPort = ConnectorHarness.freePort();
@@ -88,16 +88,24 @@ class DeliveryTest {
                     events: [contact.merged]
                     filters: { source: sinch-test }
                     secret: %s
+                  - id: crm-broken
+                    url: %s
+                    events: [contact.updated]
+                    filters: { source: sinch-test }
+                    secret: %s
+                    retrySchedule: [0s, 300ms, 300ms, 300ms, 300ms, 300ms, 300ms, 300ms, 300ms, 300ms, 300ms, 300ms]
+                    disableAfter: 2s
                 """.formatted(crm.url("/ok"), SECRETS.get("crm-ok"), crm.url("/flaky"), SECRETS.get("crm-flaky"),
                 crm.url("/gone"), SECRETS.get("crm-gone"), crm.url("/reject"), SECRETS.get("crm-reject"),
                 closedPort, SECRETS.get("crm-down"), crm.url("/replay"), SECRETS.get("crm-replay"),
-                crm.url("/pause"), SECRETS.get("crm-pause")));
+                crm.url("/pause"), SECRETS.get("crm-pause"), crm.url("/broken"), SECRETS.get("crm-broken")));
         crm.script("/flaky", StubCrm.Response.of(500), new StubCrm.Response(429, Map.of("Retry-After", "1"), "slow down"),
                 StubCrm.Response.of(200));
         crm.script("/gone", StubCrm.Response.of(410));
         crm.script("/reject", new StubCrm.Response(400, Map.of(), "{\"error\":\"unknown field\"}"));
         crm.script("/replay", new StubCrm.Response(422, Map.of(), "missing field"), StubCrm.Response.of(200));
         crm.script("/pause", StubCrm.Response.of(410), StubCrm.Response.of(200));
+        crm.script("/broken", StubCrm.Response.of(503));
         app = ConnectorHarness.start(Map.of("connector.config-dir", config.toString(), "connector.delivery.poll-ms", "50"));
     }
 
@@ -241,6 +249,21 @@ class DeliveryTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> "delivered".equals(outbox(first, "crm-pause").get("state")));
         assertThat(app.api("POST", "/api/subscriptions/no-such/enable", token, null).statusCode()).isEqualTo(404);
         assertThat(app.api("POST", "/api/dead-letters/replay", token, "{\"subscription\":\"no-such\"}").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void aSubscriptionFailingContinuouslyLongerThanDisableAfterIsDisabledAndItsEventWaits() throws Exception {
+        String id = post(Webhooks.sinch(JSON.writeValueAsBytes(withId("sinch/contact_update.json", "contact_update_notification", "contact", "br-" + System.nanoTime()))));
+        await().atMost(Duration.ofSeconds(15)).until(() -> app.jdbi().withHandle(h -> h.createQuery(
+                "SELECT NOT enabled FROM subscription_state WHERE id = 'crm-broken'").mapTo(Boolean.class).one()));
+        String reason = app.jdbi().withHandle(h -> h.createQuery("SELECT disabled_reason FROM subscription_state WHERE id = 'crm-broken'")
+                .mapTo(String.class).one());
+        assertThat(reason).startsWith("failing continuously since ");
+        int calls = crm.received("/broken").size();
+        assertThat(calls).isGreaterThanOrEqualTo(3);
+        Thread.sleep(800);
+        assertThat(crm.received("/broken")).as("no more attempts while disabled").hasSize(calls);
+        assertThat(outbox(id, "crm-broken").get("state")).isEqualTo("retrying");
     }
 
     static ObjectNode merge(String preservedId) throws Exception {

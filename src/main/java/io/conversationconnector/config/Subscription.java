@@ -16,9 +16,10 @@ import io.conversationconnector.canonical.CanonicalEvent;
  * @param secret        whsec_… Standard Webhooks signing secret
  * @param headers       static headers added to every delivery
  * @param retrySchedule delay before each attempt: the first is usually 0s (immediately)
+ * @param disableAfter  failing continuously (no success) this long disables the subscription
  */
 public record Subscription(String id, URI url, Set<String> events, Map<String, String> filters, String secret,
-                           Map<String, String> headers, List<Duration> retrySchedule, Duration timeout) {
+                           Map<String, String> headers, List<Duration> retrySchedule, Duration timeout, Duration disableAfter) {
 
     public boolean matches(CanonicalEvent e) {
         if (!events.contains("*") && !events.contains(e.type())) {

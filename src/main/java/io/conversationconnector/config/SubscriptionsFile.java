@@ -28,18 +28,20 @@ public final class SubscriptionsFile {
     public static final String FILE_NAME = "subscriptions.yaml";
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     private static final Set<String> KEYS = Set.of("id", "url", "events", "filters", "secret", "headers", "retrySchedule",
-            "timeout", "mapping", "ordered", "maxRatePerSecond");
+            "timeout", "disableAfter", "mapping", "ordered", "maxRatePerSecond");
     private static final Set<String> NOT_BUILT = Set.of("mapping", "ordered", "maxRatePerSecond");
     private static final Set<String> FILTER_KEYS = Set.of("source", "provider", "channel");
 
     private final String file;
     private final EnvSubstitution env;
     private final List<Duration> defaultSchedule;
+    private final Duration defaultDisableAfter;
 
-    private SubscriptionsFile(String file, EnvSubstitution env, List<Duration> defaultSchedule) {
+    private SubscriptionsFile(String file, EnvSubstitution env, List<Duration> defaultSchedule, Duration defaultDisableAfter) {
         this.file = file;
         this.env = env;
         this.defaultSchedule = defaultSchedule;
+        this.defaultDisableAfter = defaultDisableAfter;
     }
 
     /** RETRY_SCHEDULE: comma-separated durations, e.g. "0s,5s,5m,30m,2h,5h,10h,10h". */
@@ -52,6 +54,11 @@ public final class SubscriptionsFile {
     }
 
     public static Map<String, Subscription> load(Path configDir, EnvSubstitution env, List<Duration> defaultSchedule) {
+        return load(configDir, env, defaultSchedule, Duration.ofDays(5));
+    }
+
+    public static Map<String, Subscription> load(Path configDir, EnvSubstitution env, List<Duration> defaultSchedule,
+                                                 Duration defaultDisableAfter) {
         Path path = configDir.resolve(FILE_NAME);
         if (!Files.isRegularFile(path)) {
             return Map.of();
@@ -62,7 +69,7 @@ public final class SubscriptionsFile {
         } catch (IOException e) {
             throw new ConfigException(path.toString(), "(file)", "not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
         }
-        return new SubscriptionsFile(path.toString(), env, defaultSchedule).parse(root);
+        return new SubscriptionsFile(path.toString(), env, defaultSchedule, defaultDisableAfter).parse(root);
     }
 
     Map<String, Subscription> parse(JsonNode root) {
@@ -132,7 +139,10 @@ public final class SubscriptionsFile {
         if (timeout.isZero() || timeout.isNegative() || timeout.compareTo(Duration.ofMinutes(2)) > 0) {
             throw new ConfigException(file, at + ".timeout", "must be between 1ms and 2m");
         }
-        return new Subscription(id, url, events, filters, secret, stringMap(node.get("headers"), at + ".headers"), schedule, timeout);
+        String disableText = text(node, at, "disableAfter", false);
+        Duration disableAfter = disableText == null ? defaultDisableAfter : Durations.parse(disableText, file, at + ".disableAfter");
+        return new Subscription(id, url, events, filters, secret, stringMap(node.get("headers"), at + ".headers"), schedule,
+                timeout, disableAfter);
     }
 
     private static boolean isOff(JsonNode v) {

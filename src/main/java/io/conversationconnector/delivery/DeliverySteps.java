@@ -102,7 +102,7 @@ public final class DeliverySteps {
         String reason = d.outcome() == DeliveryRules.Outcome.DELIVERED ? null : d.reason();
         store.record(new DeliveryStore.Result(job.outboxId(), job.attempt(), started, status,
                 java.time.Duration.between(started, now).toMillis(), d.state(), d.outcome().name().toLowerCase(java.util.Locale.ROOT),
-                d.nextAttemptAt(), reason, d.outcome() == DeliveryRules.Outcome.GONE ? reason : null), s.id(), now);
+                d.nextAttemptAt(), reason, d.outcome() == DeliveryRules.Outcome.GONE ? reason : null), s.id(), s.disableAfter(), now);
         if (!"delivered".equals(d.state())) {
             LOG.info("delivery {} of event {} to subscription {}: {} ({})", job.attempt(), job.eventId(), s.id(), d.state(), reason);
         }

@@ -45,6 +45,19 @@ public final class DeliveryStore {
             INSERT INTO delivery_attempt (outbox_id, attempt, started_at, status_code, latency_ms, outcome, error)
             VALUES (:id, :attempt, :startedAt, :status, :latency, :outcome, :error)""";
 
+    private static final String SUCCEEDED = "UPDATE subscription_state SET failing_since = NULL WHERE id = :id AND failing_since IS NOT NULL";
+
+    /** A failed attempt: remember since when it fails; past the limit, the subscription is disabled. */
+    private static final String FAILED = """
+            UPDATE subscription_state SET failing_since = COALESCE(failing_since, :startedAt),
+                enabled = CASE WHEN enabled AND COALESCE(failing_since, :startedAt) <= :limit THEN false ELSE enabled END,
+                disabled_reason = CASE WHEN enabled AND COALESCE(failing_since, :startedAt) <= :limit
+                                       THEN 'failing continuously since ' || to_char(COALESCE(failing_since, :startedAt) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                                       ELSE disabled_reason END,
+                disabled_at = CASE WHEN enabled AND COALESCE(failing_since, :startedAt) <= :limit THEN :now ELSE disabled_at END,
+                updated_at = :now
+            WHERE id = :id""";
+
     private static final String DISABLE = """
             UPDATE subscription_state SET enabled = false, disabled_reason = :reason, disabled_at = :now, updated_at = :now
             WHERE id = :id AND enabled""";
@@ -75,8 +88,14 @@ public final class DeliveryStore {
                 .list());
     }
 
-    public void record(Result r, String subscriptionId, Instant now) {
+    public void record(Result r, String subscriptionId, Duration disableAfter, Instant now) {
         jdbi.useTransaction(h -> {
+            if ("delivered".equals(r.state())) {
+                h.createUpdate(SUCCEEDED).bind("id", subscriptionId).execute();
+            } else {
+                h.createUpdate(FAILED).bind("id", subscriptionId).bind("startedAt", at(r.startedAt()))
+                        .bind("limit", at(now.minus(disableAfter))).bind("now", at(now)).execute();
+            }
             h.createUpdate(FINISH).bind("state", r.state()).bind("status", r.statusCode()).bind("error", r.error())
                     .bind("nextAttemptAt", r.nextAttemptAt() == null ? null : at(r.nextAttemptAt()))
                     .bind("now", at(now)).bind("id", r.outboxId()).execute();

@@ -39,14 +39,17 @@ class SubscriptionsFileTest {
                     secret: %s
                     retrySchedule: [0s, 1m]
                     timeout: 3s
+                    disableAfter: 12h
                 """.formatted(SECRET));
         Subscription main = subs.get("crm-main");
         assertThat(main.headers()).containsEntry("X-Api-Key", "k-1");
         assertThat(main.retrySchedule()).isEqualTo(DEFAULT);
         assertThat(main.timeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(main.disableAfter()).isEqualTo(Duration.ofDays(5));
         assertThat(main.toString()).doesNotContain(SECRET).doesNotContain("k-1");
         assertThat(subs.get("all").retrySchedule()).containsExactly(Duration.ZERO, Duration.ofMinutes(1));
         assertThat(subs.get("all").timeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(subs.get("all").disableAfter()).isEqualTo(Duration.ofHours(12));
     }
 
     @Test
