@@ -40,13 +40,15 @@ class DeliveryTest {
     @BeforeAll
     static void boot() throws Exception {
         crm = new StubCrm();
-        for (String id : List.of("crm-ok", "crm-flaky", "crm-gone", "crm-reject", "crm-down", "crm-replay", "crm-pause", "crm-broken")) {
+        for (String id : List.of("crm-ok", "crm-flaky", "crm-gone", "crm-reject", "crm-down", "crm-replay", "crm-pause", "crm-broken", "crm-ticket")) {
             SECRETS.put(id, secret());
         }
         int closedPort = ConnectorHarness.freePort();
         Path config = Files.createDirectories(Path.of("target", "test-data")).resolve("delivery-config-" + System.nanoTime());
         Files.createDirectories(config);
         Files.copy(Path.of("src/test/resources/test-config/sources.yaml"), config.resolve("sources.yaml"));
+        Files.createDirectories(config.resolve("mappings"));
+        Files.copy(Path.of("config/mappings/crm-ticket.jsonata"), config.resolve("mappings/crm-ticket.jsonata"));
         Files.writeString(config.resolve("subscriptions.yaml"), """
                 subscriptions:
                   - id: crm-ok
@@ -95,10 +97,15 @@ class DeliveryTest {
                     secret: %s
                     retrySchedule: [0s, 300ms, 300ms, 300ms, 300ms, 300ms, 300ms, 300ms, 300ms, 300ms, 300ms, 300ms]
                     disableAfter: 2s
+                  - id: crm-ticket
+                    url: %s
+                    events: [conversation.opened]
+                    secret: %s
+                    mapping: mappings/crm-ticket.jsonata
                 """.formatted(crm.url("/ok"), SECRETS.get("crm-ok"), crm.url("/flaky"), SECRETS.get("crm-flaky"),
                 crm.url("/gone"), SECRETS.get("crm-gone"), crm.url("/reject"), SECRETS.get("crm-reject"),
                 closedPort, SECRETS.get("crm-down"), crm.url("/replay"), SECRETS.get("crm-replay"),
-                crm.url("/pause"), SECRETS.get("crm-pause"), crm.url("/broken"), SECRETS.get("crm-broken")));
+                crm.url("/pause"), SECRETS.get("crm-pause"), crm.url("/broken"), SECRETS.get("crm-broken"), crm.url("/ticket"), SECRETS.get("crm-ticket")));
         crm.script("/flaky", StubCrm.Response.of(500), new StubCrm.Response(429, Map.of("Retry-After", "1"), "slow down"),
                 StubCrm.Response.of(200));
         crm.script("/gone", StubCrm.Response.of(410));
@@ -264,6 +271,26 @@ class DeliveryTest {
         Thread.sleep(800);
         assertThat(crm.received("/broken")).as("no more attempts while disabled").hasSize(calls);
         assertThat(outbox(id, "crm-broken").get("state")).isEqualTo("retrying");
+    }
+
+    @Test
+    void aMappingTemplateShapesTheBodyAndATemplateFailureIsADeadLetter() throws Exception {
+        ObjectNode created = (ObjectNode) JSON.readTree(Webhooks.fixture("rasayel/conversation.created.json"));
+        created.put("id", "a1b2c3d4-0000-4000-8000-" + String.format("%012d", System.nanoTime() % 1_000_000_000_000L));
+        String withPhone = post(Webhooks.rasayel(JSON.writeValueAsBytes(created)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "delivered".equals(outbox(withPhone, "crm-ticket").get("state")));
+        StubCrm.Received r = crm.received("/ticket").stream().filter(x -> withPhone.equals(x.header("webhook-id"))).findFirst().orElseThrow();
+        verified(r, "crm-ticket"); // the signature covers the mapped body
+        JsonNode ticket = JSON.readTree(r.body()).get("ticket");
+        assertThat(ticket.get("requester").get("phone").asText()).isEqualTo("+971501234567");
+        assertThat(ticket.get("status").asText()).isEqualTo("open");
+        assertThat(ticket.get("subject").asText()).isEqualTo("WhatsApp conversation.opened - Aisha Khan");
+
+        // A Sinch conversation start has no phone: the template refuses it, the delivery is a dead letter, nothing is sent.
+        String noPhone = post(Webhooks.sinch(JSON.writeValueAsBytes(withId("sinch/conversation_start.json", "conversation_start_notification", "conversation", "tk-" + System.nanoTime()))));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "dead".equals(outbox(noPhone, "crm-ticket").get("state")));
+        assertThat(outbox(noPhone, "crm-ticket").get("last_error").toString()).startsWith("mapping failed: ").contains("no contact phone");
+        assertThat(crm.received("/ticket")).noneMatch(x -> noPhone.equals(x.header("webhook-id")));
     }
 
     static ObjectNode merge(String preservedId) throws Exception {

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.conversationconnector.canonical.CanonicalEvent;
+import io.conversationconnector.delivery.MappingTemplate;
 
 /**
  * One entry of subscriptions.yaml: a CRM that hears about some canonical events.
@@ -17,9 +18,11 @@ import io.conversationconnector.canonical.CanonicalEvent;
  * @param headers       static headers added to every delivery
  * @param retrySchedule delay before each attempt: the first is usually 0s (immediately)
  * @param disableAfter  failing continuously (no success) this long disables the subscription
+ * @param mapping       JSONata template for the body; null = the canonical envelope
  */
 public record Subscription(String id, URI url, Set<String> events, Map<String, String> filters, String secret,
-                           Map<String, String> headers, List<Duration> retrySchedule, Duration timeout, Duration disableAfter) {
+                           Map<String, String> headers, List<Duration> retrySchedule, Duration timeout, Duration disableAfter,
+                           MappingTemplate mapping) {
 
     public boolean matches(CanonicalEvent e) {
         if (!events.contains("*") && !events.contains(e.type())) {

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.conversationconnector.canonical.EventTypes;
+import io.conversationconnector.delivery.MappingTemplate;
 
 /**
  * Reads and validates subscriptions.yaml (design.md, "subscriptions.yaml — who hears from us"). The file is
@@ -29,16 +30,18 @@ public final class SubscriptionsFile {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     private static final Set<String> KEYS = Set.of("id", "url", "events", "filters", "secret", "headers", "retrySchedule",
             "timeout", "disableAfter", "mapping", "ordered", "maxRatePerSecond");
-    private static final Set<String> NOT_BUILT = Set.of("mapping", "ordered", "maxRatePerSecond");
+    private static final Set<String> NOT_BUILT = Set.of("ordered", "maxRatePerSecond");
     private static final Set<String> FILTER_KEYS = Set.of("source", "provider", "channel");
 
     private final String file;
+    private final Path configDir;
     private final EnvSubstitution env;
     private final List<Duration> defaultSchedule;
     private final Duration defaultDisableAfter;
 
-    private SubscriptionsFile(String file, EnvSubstitution env, List<Duration> defaultSchedule, Duration defaultDisableAfter) {
+    private SubscriptionsFile(String file, Path configDir, EnvSubstitution env, List<Duration> defaultSchedule, Duration defaultDisableAfter) {
         this.file = file;
+        this.configDir = configDir;
         this.env = env;
         this.defaultSchedule = defaultSchedule;
         this.defaultDisableAfter = defaultDisableAfter;
@@ -69,7 +72,7 @@ public final class SubscriptionsFile {
         } catch (IOException e) {
             throw new ConfigException(path.toString(), "(file)", "not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
         }
-        return new SubscriptionsFile(path.toString(), env, defaultSchedule, defaultDisableAfter).parse(root);
+        return new SubscriptionsFile(path.toString(), configDir, env, defaultSchedule, defaultDisableAfter).parse(root);
     }
 
     Map<String, Subscription> parse(JsonNode root) {
@@ -142,7 +145,25 @@ public final class SubscriptionsFile {
         String disableText = text(node, at, "disableAfter", false);
         Duration disableAfter = disableText == null ? defaultDisableAfter : Durations.parse(disableText, file, at + ".disableAfter");
         return new Subscription(id, url, events, filters, secret, stringMap(node.get("headers"), at + ".headers"), schedule,
-                timeout, disableAfter);
+                timeout, disableAfter, mapping(text(node, at, "mapping", false), at + ".mapping"));
+    }
+
+    /** A template path relative to the config folder; it must exist and compile. */
+    private MappingTemplate mapping(String relative, String key) {
+        if (relative == null) {
+            return null;
+        }
+        Path template = configDir.resolve(relative).normalize();
+        if (!template.startsWith(configDir.normalize()) || !Files.isRegularFile(template)) {
+            throw new ConfigException(file, key, "'" + relative + "' is not a file under " + configDir);
+        }
+        try {
+            return new MappingTemplate(relative, Files.readString(template));
+        } catch (IOException e) {
+            throw new ConfigException(file, key, "cannot read '" + relative + "': " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(file, key, "'" + relative + "' is not a valid JSONata template: " + e.getMessage());
+        }
     }
 
     private static boolean isOff(JsonNode v) {

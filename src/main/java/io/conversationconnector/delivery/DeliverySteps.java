@@ -61,13 +61,23 @@ public final class DeliverySteps {
     public void prepare(Exchange exchange) throws Exception {
         DeliveryStore.Claimed job = exchange.getMessage().getBody(DeliveryStore.Claimed.class);
         Subscription s = subscriptions.get(job.subscriptionId());
+        exchange.setProperty(JOB, job);
+        exchange.setProperty("subscriptionId", s.id());
+        exchange.setProperty("timeoutMillis", s.timeout().toMillis());
+        exchange.setProperty("startedAt", clock.instant());
         ObjectNode data = (ObjectNode) json.readTree(job.canonicalJson());
         data.set("raw", readRaw(job.rawBody()));
-        ObjectNode envelope = json.createObjectNode();
-        envelope.put("type", job.type());
-        envelope.put("timestamp", job.occurredAt().toString());
-        envelope.set("data", data);
-        String body = json.writeValueAsString(envelope);
+        String body;
+        if (s.mapping() != null) {
+            // The template sees the canonical event and makes the whole body; a failure is this delivery's dead letter.
+            body = json.writeValueAsString(s.mapping().apply(json.treeToValue(data, Object.class)));
+        } else {
+            ObjectNode envelope = json.createObjectNode();
+            envelope.put("type", job.type());
+            envelope.put("timestamp", job.occurredAt().toString());
+            envelope.set("data", data);
+            body = json.writeValueAsString(envelope);
+        }
         long timestamp = clock.instant().getEpochSecond();
         Message m = exchange.getMessage();
         m.getHeaders().clear();
@@ -79,10 +89,6 @@ public final class DeliverySteps {
         m.setHeader(Exchange.HTTP_METHOD, "POST");
         m.setHeader(Exchange.HTTP_URI, s.url().toString());
         m.setBody(body);
-        exchange.setProperty(JOB, job);
-        exchange.setProperty("subscriptionId", s.id());
-        exchange.setProperty("timeoutMillis", s.timeout().toMillis());
-        exchange.setProperty("startedAt", clock.instant());
     }
 
     /** After the POST (or its failure): decide with DeliveryRules and record the attempt. */
@@ -97,8 +103,10 @@ public final class DeliverySteps {
         if (status != null && (status < 200 || status >= 300)) {
             error = excerpt(exchange.getMessage().getBody(String.class));
         }
-        DeliveryRules.Decision d = DeliveryRules.decide(status, error, job.scheduleAttempt(), s.retrySchedule(), now,
-                exchange.getMessage().getHeader("Retry-After", String.class), () -> ThreadLocalRandom.current().nextDouble());
+        DeliveryRules.Decision d = failure instanceof MappingTemplate.MappingFailed mappingFailed
+                ? new DeliveryRules.Decision("dead", DeliveryRules.Outcome.DEAD, null, "mapping failed: " + excerpt(mappingFailed.getMessage()))
+                : DeliveryRules.decide(status, error, job.scheduleAttempt(), s.retrySchedule(), now,
+                        exchange.getMessage().getHeader("Retry-After", String.class), () -> ThreadLocalRandom.current().nextDouble());
         String reason = d.outcome() == DeliveryRules.Outcome.DELIVERED ? null : d.reason();
         store.record(new DeliveryStore.Result(job.outboxId(), job.attempt(), started, status,
                 java.time.Duration.between(started, now).toMillis(), d.state(), d.outcome().name().toLowerCase(java.util.Locale.ROOT),

@@ -58,7 +58,7 @@ class SubscriptionsFileTest {
     }
 
     @Test
-    void invalidSettingsStopStartUpWithFileAndKey() {
+    void invalidSettingsStopStartUpWithFileAndKey() throws Exception {
         String base = "subscriptions:\n  - id: a\n    url: https://x.example.com/h\n    events: [conversation.closed]\n    secret: " + SECRET + "\n";
         assertThatThrownBy(() -> load(base.replace("conversation.closed", "conversation.exploded")))
                 .hasMessageContaining("subscriptions[0].events").hasMessageContaining("unknown event type");
@@ -66,7 +66,14 @@ class SubscriptionsFileTest {
         assertThatThrownBy(() -> load(base.replace("https://x.example.com/h", "ftp://x"))).hasMessageContaining("subscriptions[0].url");
         assertThatThrownBy(() -> load(base + "    filters: { region: eu }\n")).hasMessageContaining("subscriptions[0].filters.region");
         assertThatThrownBy(() -> load(base + "    ordered: true\n")).hasMessageContaining("subscriptions[0].ordered").hasMessageContaining("not supported yet");
-        assertThatThrownBy(() -> load(base + "    mapping: mappings/x.jsonata\n")).hasMessageContaining("not supported yet");
+        assertThatThrownBy(() -> load(base + "    mapping: mappings/x.jsonata\n")).hasMessageContaining("subscriptions[0].mapping")
+                .hasMessageContaining("not a file");
+        assertThatThrownBy(() -> load(base + "    mapping: ../outside.jsonata\n")).hasMessageContaining("not a file");
+        Files.createDirectories(dir.resolve("mappings"));
+        Files.writeString(dir.resolve("mappings/broken.jsonata"), "{ \"a\": ");
+        assertThatThrownBy(() -> load(base + "    mapping: mappings/broken.jsonata\n")).hasMessageContaining("not a valid JSONata template");
+        Files.writeString(dir.resolve("mappings/ok.jsonata"), "{ \"phone\": contact.phone }");
+        assertThat(load(base + "    mapping: mappings/ok.jsonata\n").get("a").mapping().name()).isEqualTo("mappings/ok.jsonata");
         assertThatThrownBy(() -> load(base + "    timeout: 5h\n")).hasMessageContaining("subscriptions[0].timeout");
         assertThatThrownBy(() -> load(base + base.substring("subscriptions:\n".length()))).hasMessageContaining("duplicate id 'a'");
         assertThatThrownBy(() -> load(base + "    secrett: x\n")).hasMessageContaining("not a subscription setting");
