@@ -85,6 +85,10 @@ public class ConnectorConfiguration implements CamelConfiguration {
     String retryScheduleText;
     @PropertyInject(value = "connector.delivery.auto-disable-after", defaultValue = "5d")
     String autoDisableAfter;
+    @PropertyInject(value = "connector.delivery.lease-grace", defaultValue = "30s")
+    String leaseGrace;
+    @PropertyInject(value = "connector.delivery.parallelism", defaultValue = "16")
+    int deliveryParallelism;
     @PropertyInject(value = "connector.delivery.batch-size", defaultValue = "100")
     int deliveryBatchSize;
     @PropertyInject(value = "connector.ingest.writers", defaultValue = "2")
@@ -163,7 +167,10 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.getRegistry().bind("rasayelMapping", new MappingStep(new RasayelMapper(), keywordOptOuts));
 
         DeliveryStore deliveryStore = new DeliveryStore(database.jdbi());
-        DeliverySteps delivery = new DeliverySteps(deliveryStore, subscriptions, clock, json, deliveryBatchSize);
+        context.getRegistry().bind("deliveryPool",
+                context.getExecutorServiceManager().newFixedThreadPool(this, "delivery", deliveryParallelism));
+        DeliverySteps delivery = new DeliverySteps(deliveryStore, subscriptions, clock, json, deliveryBatchSize, deliveryParallelism,
+                io.conversationconnector.config.Durations.parse(leaseGrace, "application.properties", "connector.delivery.lease-grace"));
         context.getRegistry().bind("claimDeliveries", (Processor) delivery::claim);
         context.getRegistry().bind("prepareDelivery", (Processor) delivery::prepare);
         context.getRegistry().bind("recordDelivery", (Processor) delivery::record);

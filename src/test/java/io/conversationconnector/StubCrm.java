@@ -40,6 +40,7 @@ public final class StubCrm implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, Deque<Response>> scripts = new ConcurrentHashMap<>();
     private final List<Received> received = new CopyOnWriteArrayList<>();
+    private volatile long delayMillis;
 
     public StubCrm() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
@@ -47,6 +48,13 @@ public final class StubCrm implements AutoCloseable {
         server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            if (delayMillis > 0) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             received.add(new Received(path, Map.copyOf(exchange.getRequestHeaders()), body));
             Deque<Response> script = scripts.getOrDefault(path, new ConcurrentLinkedDeque<>());
             Response r = script.size() > 1 ? script.pollFirst() : script.peekFirst();
@@ -61,6 +69,11 @@ public final class StubCrm implements AutoCloseable {
             }
         });
         server.start();
+    }
+
+    /** Every answer waits this long (a slow CRM keeps deliveries in flight). */
+    public void delay(long millis) {
+        this.delayMillis = millis;
     }
 
     public String url(String path) {

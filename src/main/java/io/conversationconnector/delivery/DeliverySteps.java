@@ -32,8 +32,13 @@ public final class DeliverySteps {
     private final Clock clock;
     private final ObjectMapper json;
     private final int batchSize;
+    private final int parallelism;
+    private final Duration leaseGrace;
 
-    public DeliverySteps(DeliveryStore store, Map<String, Subscription> subscriptions, Clock clock, ObjectMapper json, int batchSize) {
+    public DeliverySteps(DeliveryStore store, Map<String, Subscription> subscriptions, Clock clock, ObjectMapper json, int batchSize,
+                         int parallelism, Duration leaseGrace) {
+        this.parallelism = parallelism;
+        this.leaseGrace = leaseGrace;
         this.store = store;
         this.subscriptions = subscriptions;
         this.clock = clock;
@@ -50,10 +55,16 @@ public final class DeliverySteps {
         store.register(subscriptions.keySet(), clock.instant());
     }
 
-    /** Body: the leased deliveries (empty when nothing is due). The lease outlives the longest timeout. */
+    /**
+     * Body: the leased deliveries (empty when nothing is due). The lease must outlast the whole batch, not one
+     * call: the batch goes out through {@code parallelism} threads, so the last row may wait
+     * ceil(batch / parallelism) timeouts. If this process dies, another (or this one, restarted) takes the rows
+     * over when the lease ends.
+     */
     public void claim(Exchange exchange) {
-        Duration lease = subscriptions.values().stream().map(Subscription::timeout).max(Duration::compareTo)
-                .orElse(Duration.ofSeconds(10)).plusSeconds(30);
+        Duration longest = subscriptions.values().stream().map(Subscription::timeout).max(Duration::compareTo)
+                .orElse(Duration.ofSeconds(10));
+        Duration lease = longest.multipliedBy((batchSize + parallelism - 1) / parallelism).plus(leaseGrace);
         exchange.getMessage().setBody(subscriptions.isEmpty() ? List.of() : store.claim(batchSize, clock.instant(), lease));
     }
 

@@ -1,0 +1,146 @@
+package io.conversationconnector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.standardwebhooks.Webhook;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The connector as a real separate JVM, killed with SIGKILL while deliveries to a slow CRM are in flight, then
+ * restarted on the same data: every acknowledged event reaches the CRM, and a duplicate is only ever the same
+ * event again (same webhook-id, same signed body content).
+ */
+class DeliveryCrashTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void killMinus9DuringDeliveriesLosesNothingAndDuplicatesKeepTheirWebhookId() throws Exception {
+        String secret = DeliveryTest.secret();
+        try (StubCrm crm = new StubCrm()) {
+            crm.delay(300); // 8 parallel deliveries x 300 ms: far slower than ingest, so many are in flight
+            Path base = Files.createDirectories(Path.of("target", "test-data")).resolve("delivery-crash-" + System.nanoTime()).toAbsolutePath();
+            Path config = Files.createDirectories(base.resolve("config"));
+            Files.copy(Path.of("src/test/resources/test-config/sources.yaml"), config.resolve("sources.yaml"));
+            Files.writeString(config.resolve("subscriptions.yaml"), """
+                    subscriptions:
+                      - id: crm
+                        url: %s
+                        events: ["*"]
+                        secret: %s
+                        timeout: 2s
+                    """.formatted(crm.url("/all"), secret));
+            Path data = base.resolve("data");
+            int port = ConnectorHarness.freePort();
+            Process first = launch(config, data, port);
+            List<String> acknowledged = new ArrayList<>();
+            try {
+                awaitReady(port);
+                for (int i = 0; i < 150; i++) {
+                    Webhooks.Request r = Webhooks.sinch(WebhookIngestTest.uniqueSinch("dcrash-" + i));
+                    HttpResponse<String> resp = post(port, r);
+                    assertThat(resp.statusCode()).isEqualTo(202);
+                    acknowledged.add(JSON.readTree(resp.body()).get("id").asText());
+                }
+                // Kill while deliveries are still going out.
+                await().atMost(Duration.ofSeconds(20)).until(() -> crm.received("/all").size() >= 10);
+                assertThat(crm.received("/all").size()).isLessThan(acknowledged.size());
+            } finally {
+                first.destroyForcibly();
+                first.waitFor();
+            }
+            int receivedAtKill = distinctIds(crm).size();
+            int callsAtKill = crm.received("/all").size();
+
+            int port2 = ConnectorHarness.freePort();
+            Process second = launch(config, data, port2);
+            try {
+                awaitReady(port2);
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                        .until(() -> distinctIds(crm).containsAll(acknowledged));
+            } finally {
+                long pg = CrashRecoveryTest.postmasterPid(data);
+                second.destroy();
+                second.waitFor();
+                ProcessHandle.of(pg).ifPresent(p -> {
+                    if (p.isAlive()) {
+                        p.destroy();
+                    }
+                });
+            }
+            assertThat(receivedAtKill).isLessThan(acknowledged.size());
+            // Every call verifies, and calls with the same webhook-id carry the same event.
+            Webhook verifier = new Webhook(secret);
+            Map<String, String> eventById = new HashMap<>();
+            for (StubCrm.Received r : crm.received("/all")) {
+                verifier.verify(r.body(), r.headers());
+                String id = r.header("webhook-id");
+                String eventId = JSON.readTree(r.body()).get("data").get("id").asText();
+                assertThat(eventId).isEqualTo(id);
+                assertThat(eventById.putIfAbsent(id, eventId)).isIn(null, eventId);
+            }
+            assertThat(eventById.keySet()).containsExactlyInAnyOrderElementsOf(acknowledged);
+            int calls = crm.received("/all").size();
+            System.out.printf("delivery crash: %d acknowledged, %d distinct received before kill -9 (%d calls), %d calls in all, "
+                    + "%d duplicate calls (same webhook-id), 0 lost%n", acknowledged.size(), receivedAtKill, callsAtKill, calls,
+                    calls - acknowledged.size());
+        }
+    }
+
+    static Set<String> distinctIds(StubCrm crm) {
+        Set<String> ids = new HashSet<>();
+        crm.received("/all").forEach(r -> ids.add(r.header("webhook-id")));
+        return ids;
+    }
+
+    Process launch(Path config, Path data, int httpPort) throws Exception {
+        String classpath = "target/classes" + File.pathSeparator + Files.readString(Path.of("target", "runtime-classpath.txt")).strip();
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dconnector.delivery.lease-grace=1s", "-Dconnector.delivery.poll-ms=50",
+                "-Dconnector.delivery.batch-size=16", "-Dconnector.delivery.parallelism=8",
+                "-cp", classpath, "io.conversationconnector.App");
+        Map<String, String> env = pb.environment();
+        env.put("HTTP_HOST", "127.0.0.1");
+        env.put("HTTP_PORT", Integer.toString(httpPort));
+        env.put("MGMT_HOST", "127.0.0.1");
+        env.put("MGMT_PORT", Integer.toString(ConnectorHarness.freePort()));
+        env.put("DATA_DIR", data.toString());
+        env.put("CONNECTOR_CONFIG_DIR", config.toString());
+        env.put("ADMIN_TOKEN", "crash-test");
+        env.remove("DB_URL");
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(config.resolveSibling("connector-" + httpPort + ".log").toFile());
+        return pb.start();
+    }
+
+    void awaitReady(int httpPort) {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).ignoreExceptions().until(() ->
+                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/webhooks/sinch-test"))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 401);
+    }
+
+    HttpResponse<String> post(int port, Webhooks.Request r) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + r.path()))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(r.body()));
+        r.headers().forEach(b::header);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
