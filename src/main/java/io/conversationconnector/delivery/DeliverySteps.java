@@ -65,7 +65,12 @@ public final class DeliverySteps {
         Duration longest = subscriptions.values().stream().map(Subscription::timeout).max(Duration::compareTo)
                 .orElse(Duration.ofSeconds(10));
         Duration lease = longest.multipliedBy((batchSize + parallelism - 1) / parallelism).plus(leaseGrace);
-        exchange.getMessage().setBody(subscriptions.isEmpty() ? List.of() : store.claim(batchSize, clock.instant(), lease));
+        List<DeliveryStore.Claimed> claimed = subscriptions.isEmpty() ? List.of() : store.claim(batchSize, clock.instant(), lease);
+        // At most 1000 rounds per tick, so one exchange never runs for ever (shutdown waits for it).
+        int rounds = exchange.getProperty("claimRounds", 0, Integer.class) + 1;
+        exchange.setProperty("claimRounds", rounds);
+        exchange.setProperty("claimedFull", Boolean.toString(claimed.size() == batchSize && rounds < 1000));
+        exchange.getMessage().setBody(claimed);
     }
 
     /** Body: one leased delivery → the signed POST to the subscription's URL; no inbound header is kept. */
