@@ -22,7 +22,8 @@ import javax.crypto.spec.SecretKeySpec;
  * requests back to back for a fixed time; reports requests/s, p50/p99/max latency and errors by status.
  *   ingest: correctly signed Sinch (inbound WhatsApp message) and Bird (conversation.updated) webhooks, unique
  *           event ids, contacts spread over a million phone numbers. Counts 202 as success.
- *     java bench/LoadDriver.java host port seconds concurrency warmupSeconds sinchSource sinchSecret birdSource birdKey birdUrl
+ *     java bench/LoadDriver.java host port seconds concurrency warmupSeconds sinchSource sinchSecret birdSource birdKey birdUrl [rate/s]
+ *     (with a rate, requests are paced to that many per second in all; without, each connection sends back to back)
  *   window: GET /api/contacts/{phone}/window for random phones among the million seeded by SeedWindows. Counts 200.
  *     java bench/LoadDriver.java --window host port seconds concurrency warmupSeconds adminToken
  */
@@ -38,6 +39,7 @@ public class LoadDriver {
         String sinchSource = window ? null : a[5], sinchSecret = window ? null : a[6], birdSource = window ? null : a[7],
                 birdKey = window ? null : a[8], birdUrl = window ? null : a[9];
         String adminToken = window ? a[5] : null;
+        double rate = !window && a.length > 10 ? Double.parseDouble(a[10]) : 0;
         int success = window ? 200 : 202;
 
         long runId = System.currentTimeMillis();
@@ -54,10 +56,19 @@ public class LoadDriver {
                 long[] lat = new long[1 << 16];
                 int n = 0;
                 long seq = 0;
+                long intervalNanos = rate > 0 ? (long) (1e9 * concurrency / rate) : 0;
+                long nextSend = System.nanoTime() + (intervalNanos * thread) / Math.max(1, concurrency);
                 Socket socket = null;
                 InputStream in = null;
                 try {
                     while (System.nanoTime() < end) {
+                        if (intervalNanos > 0) {
+                            long wait = nextSend - System.nanoTime();
+                            if (wait > 0) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                            }
+                            nextSend += intervalNanos;
+                        }
                         if (socket == null) {
                             socket = new Socket();
                             socket.setTcpNoDelay(true);

@@ -174,6 +174,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.getRegistry().bind("claimDeliveries", (Processor) delivery::claim);
         context.getRegistry().bind("prepareDelivery", (Processor) delivery::prepare);
         context.getRegistry().bind("recordDelivery", (Processor) delivery::record);
+        context.getRegistry().bind("storeDeliveryOutcomes", (Processor) delivery::storeOutcomes);
 
         String token = resolveAdminToken();
         context.getRegistry().bind("adminToken", new AdminToken(token));

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class DeliverySteps {
     private static final Logger LOG = LoggerFactory.getLogger(DeliverySteps.class);
     static final String JOB = "delivery";
+    static final String OUTCOMES = "deliveryOutcomes";
 
     private final DeliveryStore store;
     private final Map<String, Subscription> subscriptions;
@@ -70,6 +71,8 @@ public final class DeliverySteps {
         int rounds = exchange.getProperty("claimRounds", 0, Integer.class) + 1;
         exchange.setProperty("claimRounds", rounds);
         exchange.setProperty("claimedFull", Boolean.toString(claimed.size() == batchSize && rounds < 1000));
+        // The split's parallel parts share this list (properties are copied by reference) and add their outcomes.
+        exchange.setProperty(OUTCOMES, java.util.Collections.synchronizedList(new java.util.ArrayList<DeliveryStore.Result>()));
         exchange.getMessage().setBody(claimed);
     }
 
@@ -81,18 +84,14 @@ public final class DeliverySteps {
         exchange.setProperty("subscriptionId", s.id());
         exchange.setProperty("timeoutMillis", s.timeout().toMillis());
         exchange.setProperty("startedAt", clock.instant());
-        ObjectNode data = (ObjectNode) json.readTree(job.canonicalJson());
-        data.set("raw", readRaw(job.rawBody()));
         String body;
         if (s.mapping() != null) {
             // The template sees the canonical event and makes the whole body; a failure is this delivery's dead letter.
+            ObjectNode data = (ObjectNode) json.readTree(job.canonicalJson());
+            data.set("raw", readRaw(job.rawBody()));
             body = json.writeValueAsString(s.mapping().apply(json.treeToValue(data, Object.class)));
         } else {
-            ObjectNode envelope = json.createObjectNode();
-            envelope.put("type", job.type());
-            envelope.put("timestamp", job.occurredAt().toString());
-            envelope.set("data", data);
-            body = json.writeValueAsString(envelope);
+            body = envelope(job);
         }
         long timestamp = clock.instant().getEpochSecond();
         Message m = exchange.getMessage();
@@ -107,7 +106,18 @@ public final class DeliverySteps {
         m.setBody(body);
     }
 
-    /** After the POST (or its failure): decide with DeliveryRules and record the attempt. */
+    /** After the split: every outcome of the batch in one transaction. */
+    public void storeOutcomes(Exchange exchange) {
+        @SuppressWarnings("unchecked")
+        List<DeliveryStore.Result> outcomes = exchange.getProperty(OUTCOMES, List.class);
+        if (outcomes != null && !outcomes.isEmpty()) {
+            Map<String, Duration> disableAfter = new java.util.HashMap<>();
+            subscriptions.forEach((id, s) -> disableAfter.put(id, s.disableAfter()));
+            store.recordAll(List.copyOf(outcomes), disableAfter, clock.instant());
+        }
+    }
+
+    /** After the POST (or its failure): decide with DeliveryRules; the outcome is stored with the batch's. */
     public void record(Exchange exchange) {
         DeliveryStore.Claimed job = exchange.getProperty(JOB, DeliveryStore.Claimed.class);
         Subscription s = subscriptions.get(job.subscriptionId());
@@ -124,14 +134,27 @@ public final class DeliverySteps {
                 : DeliveryRules.decide(status, error, job.scheduleAttempt(), s.retrySchedule(), now,
                         exchange.getMessage().getHeader("Retry-After", String.class), () -> ThreadLocalRandom.current().nextDouble());
         String reason = d.outcome() == DeliveryRules.Outcome.DELIVERED ? null : d.reason();
-        store.record(new DeliveryStore.Result(job.outboxId(), job.attempt(), started, status,
+        @SuppressWarnings("unchecked")
+        List<DeliveryStore.Result> outcomes = exchange.getProperty(OUTCOMES, List.class);
+        outcomes.add(new DeliveryStore.Result(job.outboxId(), job.attempt(), started, status,
                 java.time.Duration.between(started, now).toMillis(), d.state(), d.outcome().name().toLowerCase(java.util.Locale.ROOT),
-                d.nextAttemptAt(), reason, d.outcome() == DeliveryRules.Outcome.GONE ? reason : null), s.id(), s.disableAfter(), now);
+                d.nextAttemptAt(), reason, d.outcome() == DeliveryRules.Outcome.GONE ? reason : null, s.id()));
         if (!"delivered".equals(d.state())) {
             LOG.info("delivery {} of event {} to subscription {}: {} ({})", job.attempt(), job.eventId(), s.id(), d.state(), reason);
         }
         exchange.getMessage().getHeaders().clear();
         exchange.getMessage().setBody(null);
+    }
+
+    /**
+     * {"type", "timestamp", "data": canonical + raw}, spliced from the stored JSON texts instead of parsed and
+     * written again: the canonical text is a JSON object we wrote, the raw body was checked to be one JSON object
+     * at ingest, and type and time need no escaping. The signature covers exactly these bytes.
+     */
+    static String envelope(DeliveryStore.Claimed job) {
+        String canonical = job.canonicalJson().strip();
+        return "{\"type\":\"" + job.type() + "\",\"timestamp\":\"" + job.occurredAt() + "\",\"data\":"
+                + canonical.substring(0, canonical.length() - 1) + ",\"raw\":" + job.rawBody() + "}}";
     }
 
     private JsonNode readRaw(String raw) {

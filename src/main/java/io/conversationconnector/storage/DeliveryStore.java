@@ -22,7 +22,8 @@ public final class DeliveryStore {
 
     /** What to write after an attempt. nextAttemptAt is set for state "retrying". */
     public record Result(long outboxId, int attempt, Instant startedAt, Integer statusCode, long latencyMillis,
-                         String state, String outcome, Instant nextAttemptAt, String error, String disableSubscription) {
+                         String state, String outcome, Instant nextAttemptAt, String error, String disableSubscription,
+                         String subscriptionId) {
     }
 
     private static final String CLAIM = """
@@ -34,16 +35,6 @@ public final class DeliveryStore {
                   FOR UPDATE OF o2 SKIP LOCKED) due, inbox_event e
             WHERE o.id = due.id AND e.id = o.event_id
             RETURNING o.id, o.event_id, o.subscription_id, o.attempts, o.schedule_offset, e.type, e.occurred_at, e.canonical::text AS canonical, e.raw_body""";
-
-    private static final String FINISH = """
-            UPDATE outbox SET state = :state, lease_until = NULL, last_status = :status, last_error = :error,
-                next_attempt_at = COALESCE(CAST(:nextAttemptAt AS timestamptz), next_attempt_at),
-                finished_at = CASE WHEN :state IN ('delivered', 'dead') THEN CAST(:now AS timestamptz) END
-            WHERE id = :id""";
-
-    private static final String ATTEMPT = """
-            INSERT INTO delivery_attempt (outbox_id, attempt, started_at, status_code, latency_ms, outcome, error)
-            VALUES (:id, :attempt, :startedAt, :status, :latency, :outcome, :error)""";
 
     private static final String SUCCEEDED = "UPDATE subscription_state SET failing_since = NULL WHERE id = :id AND failing_since IS NOT NULL";
 
@@ -88,26 +79,55 @@ public final class DeliveryStore {
                 .list());
     }
 
-    public void record(Result r, String subscriptionId, Duration disableAfter, Instant now) {
+    private static final String FINISH_ALL = """
+            UPDATE outbox o SET state = x.state, lease_until = NULL, last_status = x.status, last_error = x.error,
+                next_attempt_at = COALESCE(CAST(x.next_attempt_at AS timestamptz), o.next_attempt_at),
+                finished_at = CASE WHEN x.state IN ('delivered', 'dead') THEN CAST(:now AS timestamptz) END
+            FROM unnest(:ids, :states, :statuses, :errors, :nextAttemptAts) AS x(id, state, status, error, next_attempt_at)
+            WHERE o.id = x.id""";
+
+    private static final String ATTEMPTS = """
+            INSERT INTO delivery_attempt (outbox_id, attempt, started_at, status_code, latency_ms, outcome, error)
+            SELECT id, attempt, CAST(started_at AS timestamptz), status, latency, outcome, error
+            FROM unnest(:ids, :attempts, :startedAts, :statuses, :latencies, :outcomes, :errors)
+                 AS x(id, attempt, started_at, status, latency, outcome, error)""";
+
+    /**
+     * A batch's outcomes in one transaction. It need not wait for the disk: delivery is at-least-once, so if this
+     * commit is lost in a crash the rows' leases end and the events go out again with the same webhook-id.
+     */
+    public void recordAll(List<Result> results, java.util.Map<String, Duration> disableAfter, Instant now) {
+        List<Long> ids = results.stream().map(Result::outboxId).toList();
+        List<Integer> statuses = results.stream().map(Result::statusCode).toList();
+        List<String> errors = results.stream().map(Result::error).toList();
         jdbi.useTransaction(h -> {
-            // Delivery is at-least-once: if this commit is lost in a crash, the row's lease ends and the event goes
-            // out again with the same webhook-id. So this commit need not wait for the disk.
             h.execute("SET LOCAL synchronous_commit = off");
-            if ("delivered".equals(r.state())) {
-                h.createUpdate(SUCCEEDED).bind("id", subscriptionId).execute();
-            } else {
-                h.createUpdate(FAILED).bind("id", subscriptionId).bind("startedAt", at(r.startedAt()))
-                        .bind("limit", at(now.minus(disableAfter))).bind("now", at(now)).execute();
-            }
-            h.createUpdate(FINISH).bind("state", r.state()).bind("status", r.statusCode()).bind("error", r.error())
-                    .bind("nextAttemptAt", r.nextAttemptAt() == null ? null : at(r.nextAttemptAt()))
-                    .bind("now", at(now)).bind("id", r.outboxId()).execute();
-            h.createUpdate(ATTEMPT).bind("id", r.outboxId()).bind("attempt", r.attempt()).bind("startedAt", at(r.startedAt()))
-                    .bind("status", r.statusCode()).bind("latency", (int) Math.min(Integer.MAX_VALUE, r.latencyMillis()))
-                    .bind("outcome", r.outcome()).bind("error", r.error()).execute();
-            if (r.disableSubscription() != null) {
-                h.createUpdate(DISABLE).bind("id", subscriptionId).bind("reason", r.disableSubscription()).bind("now", at(now)).execute();
-            }
+            h.createUpdate(FINISH_ALL).bindArray("ids", Long.class, ids)
+                    .bindArray("states", String.class, results.stream().map(Result::state).toList())
+                    .bindArray("statuses", Integer.class, statuses).bindArray("errors", String.class, errors)
+                    .bindArray("nextAttemptAts", String.class, results.stream().map(r -> r.nextAttemptAt() == null ? null : r.nextAttemptAt().toString()).toList())
+                    .bind("now", at(now)).execute();
+            h.createUpdate(ATTEMPTS).bindArray("ids", Long.class, ids)
+                    .bindArray("attempts", Integer.class, results.stream().map(Result::attempt).toList())
+                    .bindArray("startedAts", String.class, results.stream().map(r -> r.startedAt().toString()).toList())
+                    .bindArray("statuses", Integer.class, statuses)
+                    .bindArray("latencies", Integer.class, results.stream().map(r -> (int) Math.min(Integer.MAX_VALUE, r.latencyMillis())).toList())
+                    .bindArray("outcomes", String.class, results.stream().map(Result::outcome).toList())
+                    .bindArray("errors", String.class, errors).execute();
+            // Per subscription: a success clears failing_since; otherwise the earliest failure counts.
+            java.util.Map<String, List<Result>> bySubscription = new java.util.TreeMap<>();
+            results.forEach(r -> bySubscription.computeIfAbsent(r.subscriptionId(), k -> new java.util.ArrayList<>()).add(r));
+            bySubscription.forEach((subscription, rs) -> {
+                if (rs.stream().anyMatch(r -> "delivered".equals(r.state()))) {
+                    h.createUpdate(SUCCEEDED).bind("id", subscription).execute();
+                } else {
+                    Instant firstFailure = rs.stream().map(Result::startedAt).min(Instant::compareTo).orElse(now);
+                    h.createUpdate(FAILED).bind("id", subscription).bind("startedAt", at(firstFailure))
+                            .bind("limit", at(now.minus(disableAfter.getOrDefault(subscription, Duration.ofDays(5))))).bind("now", at(now)).execute();
+                }
+                rs.stream().filter(r -> r.disableSubscription() != null).findFirst().ifPresent(r ->
+                        h.createUpdate(DISABLE).bind("id", subscription).bind("reason", r.disableSubscription()).bind("now", at(now)).execute());
+            });
         });
     }
 

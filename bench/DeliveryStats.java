@@ -1,0 +1,43 @@
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+
+/**
+ * After the delivery benchmark: waits (up to 120 s) until nothing is pending, then reports delivery throughput
+ * and end-to-end latency (outbox finished_at - inbox received_at: signed provider POST received → CRM answered).
+ *   java -cp target/lib/postgresql-<version>.jar bench/DeliveryStats.java jdbc:postgresql://127.0.0.1:PORT/postgres
+ */
+public class DeliveryStats {
+    public static void main(String[] a) throws Exception {
+        try (Connection c = DriverManager.getConnection(a[0], "postgres", ""); Statement s = c.createStatement()) {
+            long deadline = System.currentTimeMillis() + 120_000;
+            long pending;
+            do {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM outbox WHERE state IN ('pending', 'retrying')")) {
+                    rs.next();
+                    pending = rs.getLong(1);
+                }
+                if (pending > 0) {
+                    Thread.sleep(500);
+                }
+            } while (pending > 0 && System.currentTimeMillis() < deadline);
+            try (ResultSet rs = s.executeQuery("""
+                    SELECT count(*) FILTER (WHERE o.state = 'delivered'), count(*) FILTER (WHERE o.state = 'dead'),
+                           count(*) FILTER (WHERE o.state IN ('pending', 'retrying')),
+                           count(*) FILTER (WHERE o.state = 'delivered')
+                             / GREATEST(extract(epoch FROM max(o.finished_at) - min(e.received_at)), 0.001),
+                           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM o.finished_at - e.received_at) * 1000),
+                           percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM o.finished_at - e.received_at) * 1000),
+                           max(extract(epoch FROM o.finished_at - e.received_at) * 1000),
+                           (SELECT count(*) FROM inbox_event)
+                    FROM outbox o JOIN inbox_event e ON e.id = o.event_id""")) {
+                rs.next();
+                System.out.printf("events=%d delivered=%d dead=%d still_pending=%d%n", rs.getLong(8), rs.getLong(1), rs.getLong(2), rs.getLong(3));
+                System.out.printf("delivered_per_s=%.0f (first event received -> last delivery answered)%n", rs.getDouble(4));
+                System.out.printf("end_to_end_ms p50=%.1f p99=%.1f max=%.1f (provider POST received -> CRM answered)%n",
+                        rs.getDouble(5), rs.getDouble(6), rs.getDouble(7));
+            }
+        }
+    }
+}

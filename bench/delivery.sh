@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# End-to-end delivery benchmark: signed provider webhooks in (bench/LoadDriver.java), signed callbacks out to a
+# stub CRM that verifies every signature (bench/StubCrm.java). Throughput and latency come from the database:
+# provider POST received -> CRM answered (bench/DeliveryStats.java), after the backlog has drained.
+#   bench/delivery.sh                    # as fast as it goes: concurrency 32, 30 s after 10 s warm-up
+#   RATE=1000 bench/delivery.sh          # paced to 1,000 webhooks/s: latency at a steady load
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+DURATION=${DURATION:-30}
+CONCURRENCY=${CONCURRENCY:-32}
+WARMUP=${WARMUP:-10}
+RATE=${RATE:-}
+export BENCH_CRM_PORT=${BENCH_CRM_PORT:-18490}
+
+java bench/StubCrm.java "$BENCH_CRM_PORT" whsec_YmVuY2gtb25seS1zZWNyZXQtMzItYnl0ZXMtbG9uZyE= > /dev/null &
+CRM=$!
+trap 'kill $CRM 2>/dev/null || true' EXIT
+CONFIG_DIR=bench/delivery-config start_connector
+trap 'stop_connector; kill $CRM 2>/dev/null || true' EXIT
+echo "== delivery: $(nproc) cores, concurrency $CONCURRENCY, ${DURATION}s after ${WARMUP}s warm-up${RATE:+, paced to $RATE/s}"
+java bench/LoadDriver.java 127.0.0.1 "$HTTP_PORT" "$DURATION" "$CONCURRENCY" "$WARMUP" \
+  sinch-bench bench-sinch-secret bird-bench bench-bird-key "http://127.0.0.1/webhooks/bird-bench" $RATE
+bench_java bench/DeliveryStats.java "$PG_URL"
+echo "stub CRM: $(curl -s "http://127.0.0.1:$BENCH_CRM_PORT/stats")"
