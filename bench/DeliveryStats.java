@@ -6,10 +6,12 @@ import java.sql.Statement;
 /**
  * After the delivery benchmark: waits (up to 120 s) until nothing is pending, then reports delivery throughput
  * and end-to-end latency (outbox finished_at - inbox received_at: signed provider POST received → CRM answered).
- *   java -cp target/lib/postgresql-<version>.jar bench/DeliveryStats.java jdbc:postgresql://127.0.0.1:PORT/postgres
+ * Events received in the first warmupSeconds (cold JIT) are left out of the figures.
+ *   java -cp target/lib/postgresql-<version>.jar bench/DeliveryStats.java jdbc:postgresql://127.0.0.1:PORT/postgres warmupSeconds
  */
 public class DeliveryStats {
     public static void main(String[] a) throws Exception {
+        int warmup = a.length > 1 ? Integer.parseInt(a[1]) : 0;
         try (Connection c = DriverManager.getConnection(a[0], "postgres", ""); Statement s = c.createStatement()) {
             long deadline = System.currentTimeMillis() + 120_000;
             long pending;
@@ -31,9 +33,11 @@ public class DeliveryStats {
                            percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM o.finished_at - e.received_at) * 1000),
                            max(extract(epoch FROM o.finished_at - e.received_at) * 1000),
                            (SELECT count(*) FROM inbox_event)
-                    FROM outbox o JOIN inbox_event e ON e.id = o.event_id""")) {
+                    FROM outbox o JOIN inbox_event e ON e.id = o.event_id
+                    WHERE e.received_at >= (SELECT min(received_at) FROM inbox_event) + make_interval(secs => %d)""".formatted(warmup))) {
                 rs.next();
-                System.out.printf("events=%d delivered=%d dead=%d still_pending=%d%n", rs.getLong(8), rs.getLong(1), rs.getLong(2), rs.getLong(3));
+                System.out.printf("after the %d s warm-up: ", warmup);
+                System.out.printf("deliveries=%d delivered=%d dead=%d still_pending=%d%n", rs.getLong(1) + rs.getLong(2) + rs.getLong(3), rs.getLong(1), rs.getLong(2), rs.getLong(3));
                 System.out.printf("delivered_per_s=%.0f (first event received -> last delivery answered)%n", rs.getDouble(4));
                 System.out.printf("end_to_end_ms p50=%.1f p99=%.1f max=%.1f (provider POST received -> CRM answered)%n",
                         rs.getDouble(5), rs.getDouble(6), rs.getDouble(7));

@@ -21,5 +21,5 @@ trap 'stop_connector; kill $CRM 2>/dev/null || true' EXIT
 echo "== delivery: $(nproc) cores, concurrency $CONCURRENCY, ${DURATION}s after ${WARMUP}s warm-up${RATE:+, paced to $RATE/s}"
 java bench/LoadDriver.java 127.0.0.1 "$HTTP_PORT" "$DURATION" "$CONCURRENCY" "$WARMUP" \
   sinch-bench bench-sinch-secret bird-bench bench-bird-key "http://127.0.0.1/webhooks/bird-bench" $RATE
-bench_java bench/DeliveryStats.java "$PG_URL"
+bench_java bench/DeliveryStats.java "$PG_URL" "$WARMUP"
 echo "stub CRM: $(curl -s "http://127.0.0.1:$BENCH_CRM_PORT/stats")"
