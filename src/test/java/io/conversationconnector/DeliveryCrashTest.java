@@ -33,10 +33,18 @@ class DeliveryCrashTest {
 
     @Test
     void killMinus9DuringDeliveriesLosesNothingAndDuplicatesKeepTheirWebhookId() throws Exception {
+        Path base = Files.createDirectories(Path.of("target", "test-data")).resolve("delivery-crash-" + System.nanoTime()).toAbsolutePath();
+        try {
+            killDuringDeliveries(base);
+        } finally {
+            CrashRecoveryTest.stopLeftoverPostgres(base.resolve("data"));
+        }
+    }
+
+    void killDuringDeliveries(Path base) throws Exception {
         String secret = DeliveryTest.secret();
         try (StubCrm crm = new StubCrm()) {
             crm.delay(300); // 8 parallel deliveries x 300 ms: far slower than ingest, so many are in flight
-            Path base = Files.createDirectories(Path.of("target", "test-data")).resolve("delivery-crash-" + System.nanoTime()).toAbsolutePath();
             Path config = Files.createDirectories(base.resolve("config"));
             Files.copy(Path.of("src/test/resources/test-config/sources.yaml"), config.resolve("sources.yaml"));
             Files.writeString(config.resolve("subscriptions.yaml"), """
