@@ -1,12 +1,7 @@
 package io.conversationconnector;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.io.File;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,10 +9,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -28,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * (a daemon that outlives the JVM) must not stop the restart, and every acknowledged event must be there.
  */
 class CrashRecoveryTest {
+    static final Path TEST_CONFIG = Path.of("src/test/resources/test-config").toAbsolutePath();
     static final ObjectMapper JSON = new ObjectMapper();
-    final HttpClient http = HttpClient.newHttpClient();
 
     @Test
     void killMinus9LosesNothingAcknowledgedAndTheNextStartRecoversByItself() throws Exception {
@@ -43,14 +36,14 @@ class CrashRecoveryTest {
 
     void killAndRestart(Path dataDir) throws Exception {
         int port = ConnectorHarness.freePort();
-        Process first = launch(dataDir, port, ConnectorHarness.freePort());
+        Process first = ConnectorProcess.launch(TEST_CONFIG, dataDir, port);
         List<String> acknowledged = new ArrayList<>();
         long leftoverPid;
         try {
-            awaitReady(port);
+            ConnectorProcess.awaitReady(port);
             for (int i = 0; i < 40; i++) {
                 Webhooks.Request r = Webhooks.sinch(WebhookIngestTest.uniqueSinch("crash-" + i));
-                HttpResponse<String> resp = post(port, r);
+                HttpResponse<String> resp = ConnectorProcess.post(port, r);
                 assertThat(resp.statusCode()).isEqualTo(202);
                 acknowledged.add(JSON.readTree(resp.body()).get("id").asText());
             }
@@ -62,9 +55,9 @@ class CrashRecoveryTest {
         assertThat(ProcessHandle.of(leftoverPid).map(ProcessHandle::isAlive)).hasValue(true);
 
         int port2 = ConnectorHarness.freePort();
-        Process second = launch(dataDir, port2, ConnectorHarness.freePort());
+        Process second = ConnectorProcess.launch(TEST_CONFIG, dataDir, port2);
         try {
-            awaitReady(port2);
+            ConnectorProcess.awaitReady(port2);
             assertThat(postmasterPid(dataDir)).isNotEqualTo(leftoverPid);
             try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + postmasterPort(dataDir) + "/postgres", "postgres", "");
                  PreparedStatement s = c.prepareStatement("SELECT count(*) FROM inbox_event WHERE id = ANY (?)")) {
@@ -74,7 +67,7 @@ class CrashRecoveryTest {
                     assertThat(rs.getInt(1)).as("acknowledged events present after kill -9").isEqualTo(acknowledged.size());
                 }
             }
-            assertThat(post(port2, Webhooks.sinch(WebhookIngestTest.uniqueSinch("crash-after"))).statusCode()).isEqualTo(202);
+            assertThat(ConnectorProcess.post(port2, Webhooks.sinch(WebhookIngestTest.uniqueSinch("crash-after"))).statusCode()).isEqualTo(202);
         } finally {
             long pid = postmasterPid(dataDir);
             second.destroy(); // SIGTERM: graceful, stops its PostgreSQL too
@@ -85,40 +78,6 @@ class CrashRecoveryTest {
                 }
             });
         }
-    }
-
-    Process launch(Path dataDir, int httpPort, int mgmtPort) throws Exception {
-        String classpath = "target/classes" + File.pathSeparator + Files.readString(Path.of("target", "runtime-classpath.txt")).strip();
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classpath, "io.conversationconnector.App");
-        Map<String, String> env = pb.environment();
-        env.put("HTTP_HOST", "127.0.0.1");
-        env.put("HTTP_PORT", Integer.toString(httpPort));
-        env.put("MGMT_HOST", "127.0.0.1");
-        env.put("MGMT_PORT", Integer.toString(mgmtPort));
-        env.put("DATA_DIR", dataDir.toString());
-        env.put("CONNECTOR_CONFIG_DIR", "src/test/resources/test-config");
-        env.put("ADMIN_TOKEN", "crash-test");
-        env.remove("DB_URL");
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(dataDir.resolveSibling(dataDir.getFileName() + "-" + httpPort + ".log").toFile());
-        Files.createDirectories(dataDir);
-        return pb.start();
-    }
-
-    void awaitReady(int httpPort) {
-        // Readiness is on the management port; a webhook answer (401 for an unsigned POST) proves the routes too.
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).ignoreExceptions().until(() ->
-                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/webhooks/sinch-test"))
-                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 401);
-    }
-
-    HttpResponse<String> post(int port, Webhooks.Request r) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + r.path()))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(r.body()));
-        r.headers().forEach(b::header);
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /**

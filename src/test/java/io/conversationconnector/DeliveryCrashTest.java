@@ -3,10 +3,6 @@ package io.conversationconnector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.File;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +25,9 @@ import org.junit.jupiter.api.Test;
  */
 class DeliveryCrashTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    final HttpClient http = HttpClient.newHttpClient();
+    /** Short leases and small batches so the takeover after the kill happens within seconds. */
+    static final String[] JVM_OPTIONS = {"-Dconnector.delivery.lease-grace=1s", "-Dconnector.delivery.poll-ms=50",
+            "-Dconnector.delivery.batch-size=16", "-Dconnector.delivery.parallelism=8"};
 
     @Test
     void killMinus9DuringDeliveriesLosesNothingAndDuplicatesKeepTheirWebhookId() throws Exception {
@@ -57,13 +55,13 @@ class DeliveryCrashTest {
                     """.formatted(crm.url("/all"), secret));
             Path data = base.resolve("data");
             int port = ConnectorHarness.freePort();
-            Process first = launch(config, data, port);
+            Process first = ConnectorProcess.launch(config, data, port, JVM_OPTIONS);
             List<String> acknowledged = new ArrayList<>();
             try {
-                awaitReady(port);
+                ConnectorProcess.awaitReady(port);
                 for (int i = 0; i < 150; i++) {
                     Webhooks.Request r = Webhooks.sinch(WebhookIngestTest.uniqueSinch("dcrash-" + i));
-                    HttpResponse<String> resp = post(port, r);
+                    HttpResponse<String> resp = ConnectorProcess.post(port, r);
                     assertThat(resp.statusCode()).isEqualTo(202);
                     acknowledged.add(JSON.readTree(resp.body()).get("id").asText());
                 }
@@ -78,9 +76,9 @@ class DeliveryCrashTest {
             int callsAtKill = crm.received("/all").size();
 
             int port2 = ConnectorHarness.freePort();
-            Process second = launch(config, data, port2);
+            Process second = ConnectorProcess.launch(config, data, port2, JVM_OPTIONS);
             try {
-                awaitReady(port2);
+                ConnectorProcess.awaitReady(port2);
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
                         .until(() -> distinctIds(crm).containsAll(acknowledged));
             } finally {
@@ -118,37 +116,4 @@ class DeliveryCrashTest {
         return ids;
     }
 
-    Process launch(Path config, Path data, int httpPort) throws Exception {
-        String classpath = "target/classes" + File.pathSeparator + Files.readString(Path.of("target", "runtime-classpath.txt")).strip();
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dconnector.delivery.lease-grace=1s", "-Dconnector.delivery.poll-ms=50",
-                "-Dconnector.delivery.batch-size=16", "-Dconnector.delivery.parallelism=8",
-                "-cp", classpath, "io.conversationconnector.App");
-        Map<String, String> env = pb.environment();
-        env.put("HTTP_HOST", "127.0.0.1");
-        env.put("HTTP_PORT", Integer.toString(httpPort));
-        env.put("MGMT_HOST", "127.0.0.1");
-        env.put("MGMT_PORT", Integer.toString(ConnectorHarness.freePort()));
-        env.put("DATA_DIR", data.toString());
-        env.put("CONNECTOR_CONFIG_DIR", config.toString());
-        env.put("ADMIN_TOKEN", "crash-test");
-        env.remove("DB_URL");
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(config.resolveSibling("connector-" + httpPort + ".log").toFile());
-        return pb.start();
-    }
-
-    void awaitReady(int httpPort) {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).ignoreExceptions().until(() ->
-                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/webhooks/sinch-test"))
-                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 401);
-    }
-
-    HttpResponse<String> post(int port, Webhooks.Request r) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + r.path()))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(r.body()));
-        r.headers().forEach(b::header);
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
 }
