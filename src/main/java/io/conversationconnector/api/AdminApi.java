@@ -6,9 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -20,6 +18,7 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.conversationconnector.canonical.Phones;
+import io.conversationconnector.ingest.HttpResponses;
 import io.conversationconnector.ingest.WebhookRejected;
 import io.conversationconnector.state.WindowRules;
 import io.conversationconnector.storage.OptOutStore;
@@ -187,7 +186,7 @@ public final class AdminApi {
                     csv.printRecord(e.phone(), e.changedAt(), e.reason(), e.keyword(), e.source(), e.actor(), e.note());
                 }
             }
-            Message m = clean(exchange, 200, "text/csv; charset=utf-8");
+            Message m = HttpResponses.start(exchange, 200, "text/csv; charset=utf-8");
             m.setHeader("Content-Disposition", "attachment; filename=\"opt-outs.csv\"");
             m.setBody(out.toString());
             return;
@@ -233,15 +232,7 @@ public final class AdminApi {
     // ---- events ----
 
     public void events(Exchange exchange) throws IOException {
-        Instant since = null;
-        String sinceText = header(exchange, "since");
-        if (sinceText != null) {
-            try {
-                since = OffsetDateTime.parse(sinceText).toInstant();
-            } catch (DateTimeParseException e) {
-                throw WebhookRejected.badRequest("invalid_since", "since must be an ISO-8601 time such as 2025-11-20T00:00:00Z");
-            }
-        }
+        Instant since = AdminApiSupport.time(header(exchange, "since"), "since");
         int limit = limit(exchange);
         Instant sinceValue = since;
         List<JsonNode> events = jdbi.withHandle(h -> h.createQuery("""
@@ -292,7 +283,7 @@ public final class AdminApi {
                 openApiDocument = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             }
         }
-        clean(exchange, 200, "application/json").setBody(openApiDocument);
+        HttpResponses.json(exchange, 200, openApiDocument);
     }
 
     private volatile String openApiDocument;
@@ -363,33 +354,22 @@ public final class AdminApi {
     }
 
     private static String header(Exchange exchange, String name) {
-        String v = exchange.getMessage().getHeader(name, String.class);
-        return v == null || v.isBlank() ? null : v;
+        return AdminApiSupport.header(exchange, name);
     }
 
     private static String instant(ResultSet rs, String column) throws SQLException {
-        Instant i = instantValue(rs, column);
-        return i == null ? null : i.toString();
+        return AdminApiSupport.instant(rs, column);
     }
 
-    static Instant instantValue(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
+    private static Instant instantValue(ResultSet rs, String column) throws SQLException {
+        return AdminApiSupport.instantValue(rs, column);
     }
 
     private static String clip(String s) {
         return s.length() <= 100 ? s : s.substring(0, 100) + "…";
     }
 
-    private Message clean(Exchange exchange, int status, String contentType) {
-        Message m = exchange.getMessage();
-        m.getHeaders().clear();
-        m.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
-        m.setHeader(Exchange.CONTENT_TYPE, contentType);
-        return m;
-    }
-
     private void respond(Exchange exchange, int status, Object body) throws IOException {
-        clean(exchange, status, "application/json").setBody(json.writeValueAsString(body));
+        AdminApiSupport.respond(exchange, status, body, json);
     }
 }

@@ -1,9 +1,15 @@
 package io.conversationconnector.api;
 
 import java.io.IOException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.conversationconnector.ingest.HttpResponses;
 import io.conversationconnector.ingest.WebhookRejected;
 import org.apache.camel.Exchange;
 
@@ -28,6 +34,39 @@ final class AdminApiSupport {
             // falls through to the error
         }
         throw WebhookRejected.badRequest("invalid_limit", "limit must be a whole number from 1 to " + MAX_LIMIT);
+    }
+
+    /** A query or path parameter; blank counts as absent. */
+    static String header(Exchange exchange, String name) {
+        String v = exchange.getMessage().getHeader(name, String.class);
+        return v == null || v.isBlank() ? null : v;
+    }
+
+    /** An ISO-8601 time parameter (null when absent); 400 invalid_&lt;name&gt; when unreadable. */
+    static Instant time(String text, String name) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            throw WebhookRejected.badRequest("invalid_" + name, name + " must be an ISO-8601 time such as 2025-11-20T00:00:00Z");
+        }
+    }
+
+    static Instant instantValue(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    /** A timestamp column as ISO-8601 text, or null. */
+    static String instant(ResultSet rs, String column) throws SQLException {
+        Instant i = instantValue(rs, column);
+        return i == null ? null : i.toString();
+    }
+
+    static void respond(Exchange exchange, int status, Object body, ObjectMapper json) throws IOException {
+        HttpResponses.json(exchange, status, json.writeValueAsString(body));
     }
 
     static JsonNode jsonBody(Exchange exchange, ObjectMapper json) {

@@ -3,9 +3,7 @@ package io.conversationconnector.api;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +14,6 @@ import io.conversationconnector.config.Subscription;
 import io.conversationconnector.ingest.WebhookRejected;
 import io.conversationconnector.storage.DeliveryStore;
 import org.apache.camel.Exchange;
-import org.apache.camel.Message;
 import org.jdbi.v3.core.Jdbi;
 
 /** Admin API for delivery: dead letters and their replay, subscriptions with their state and backlog. */
@@ -37,7 +34,7 @@ public final class DeliveryAdminApi {
 
     public void deadLetters(Exchange exchange) throws IOException {
         String subscription = header(exchange, "subscription");
-        Instant since = time(header(exchange, "since"), "since");
+        Instant since = AdminApiSupport.time(header(exchange, "since"), "since");
         int limit = AdminApiSupport.limit(header(exchange, "limit"));
         List<Map<String, Object>> rows = jdbi.withHandle(h -> h.createQuery("""
                         SELECT o.id, o.event_id, o.subscription_id, o.attempts, o.finished_at, o.last_status, o.last_error, e.type
@@ -54,8 +51,7 @@ public final class DeliveryAdminApi {
                     d.put("eventType", rs.getString("type"));
                     d.put("subscription", rs.getString("subscription_id"));
                     d.put("attempts", rs.getInt("attempts"));
-                    OffsetDateTime finished = rs.getObject("finished_at", OffsetDateTime.class);
-                    d.put("deadAt", finished == null ? null : finished.toInstant().toString());
+                    d.put("deadAt", AdminApiSupport.instant(rs, "finished_at"));
                     d.put("lastStatus", rs.getObject("last_status"));
                     d.put("reason", rs.getString("last_error"));
                     return d;
@@ -84,8 +80,8 @@ public final class DeliveryAdminApi {
         if (subscription == null || !subscriptions.containsKey(subscription)) {
             throw WebhookRejected.badRequest("invalid_subscription", "give a configured subscription id as \"subscription\"");
         }
-        Instant from = time(body.hasNonNull("from") ? body.get("from").asText() : null, "from");
-        Instant to = time(body.hasNonNull("to") ? body.get("to").asText() : null, "to");
+        Instant from = AdminApiSupport.time(body.hasNonNull("from") ? body.get("from").asText() : null, "from");
+        Instant to = AdminApiSupport.time(body.hasNonNull("to") ? body.get("to").asText() : null, "to");
         int n = store.replay(null, subscription, from, to, clock.instant());
         respond(exchange, 202, Map.of("replayed", n, "subscription", subscription));
     }
@@ -103,12 +99,10 @@ public final class DeliveryAdminApi {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("enabled", rs.getBoolean("enabled"));
                     m.put("disabledReason", rs.getString("disabled_reason"));
-                    OffsetDateTime disabledAt = rs.getObject("disabled_at", OffsetDateTime.class);
-                    m.put("disabledAt", disabledAt == null ? null : disabledAt.toInstant().toString());
+                    m.put("disabledAt", AdminApiSupport.instant(rs, "disabled_at"));
                     m.put("backlog", rs.getLong("backlog"));
                     m.put("deadLetters", rs.getLong("dead"));
-                    OffsetDateTime oldest = rs.getObject("oldest", OffsetDateTime.class);
-                    m.put("oldestPendingAt", oldest == null ? null : oldest.toInstant().toString());
+                    m.put("oldestPendingAt", AdminApiSupport.instant(rs, "oldest"));
                     stats.put(rs.getString("id"), m);
                     return m;
                 }).list());
@@ -132,27 +126,11 @@ public final class DeliveryAdminApi {
         respond(exchange, 200, Map.of("id", id, "enabled", true));
     }
 
-    private static Instant time(String text, String name) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            return OffsetDateTime.parse(text).toInstant();
-        } catch (DateTimeParseException e) {
-            throw WebhookRejected.badRequest("invalid_" + name, name + " must be an ISO-8601 time such as 2025-11-20T00:00:00Z");
-        }
-    }
-
     private static String header(Exchange exchange, String name) {
-        String v = exchange.getMessage().getHeader(name, String.class);
-        return v == null || v.isBlank() ? null : v;
+        return AdminApiSupport.header(exchange, name);
     }
 
     private void respond(Exchange exchange, int status, Object body) throws IOException {
-        Message m = exchange.getMessage();
-        m.getHeaders().clear();
-        m.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
-        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        m.setBody(json.writeValueAsString(body));
+        AdminApiSupport.respond(exchange, status, body, json);
     }
 }

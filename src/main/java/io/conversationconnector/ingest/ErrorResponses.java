@@ -42,14 +42,10 @@ public final class ErrorResponses {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error);
         body.put("detail", detail);
-        var out = exchange.getMessage();
-        out.getHeaders().clear();
-        out.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
-        out.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        HttpResponses.json(exchange, status, json.writeValueAsString(body));
         if (status == 503) {
-            out.setHeader("Retry-After", "5");
+            exchange.getMessage().setHeader("Retry-After", "5");
         }
-        out.setBody(json.writeValueAsString(body));
     }
 
     private static Object method(Exchange exchange) {

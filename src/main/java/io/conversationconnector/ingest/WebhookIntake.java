@@ -126,14 +126,10 @@ public final class WebhookIntake {
     public void commitAndAcknowledge(Exchange exchange) throws JsonProcessingException {
         IngestUnit unit = exchange.getProperty(IngestUnit.PROPERTY, IngestUnit.class);
         InboxWriter.Outcome outcome = inbox.commit(unit);
-        Message out = exchange.getMessage();
-        out.getHeaders().clear(); // platform-http would echo request headers (credentials included) in the response
-        out.setHeader(Exchange.HTTP_RESPONSE_CODE, outcome.duplicate() ? 200 : 202);
-        out.setHeader(Exchange.CONTENT_TYPE, "application/json");
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", outcome.id());
         body.put("duplicate", outcome.duplicate());
-        out.setBody(json.writeValueAsString(body));
+        HttpResponses.json(exchange, outcome.duplicate() ? 200 : 202, json.writeValueAsString(body));
     }
 
     static boolean isJson(String contentType) {
