@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The steps of routes/delivery.camel.yaml (bound as Processors claimDeliveries, prepareDelivery,
- * recordDelivery): lease due deliveries, turn one into a signed Standard Webhooks POST, record the answer.
+ * recordDelivery, storeDeliveryOutcomes): lease due deliveries, turn one into a signed Standard Webhooks POST,
+ * decide on the answer, store the batch's outcomes.
  */
 public final class DeliverySteps {
     private static final Logger LOG = LoggerFactory.getLogger(DeliverySteps.class);
@@ -33,13 +34,12 @@ public final class DeliverySteps {
     private final Clock clock;
     private final ObjectMapper json;
     private final int batchSize;
-    private final int parallelism;
-    private final Duration leaseGrace;
+    /** How long a claimed batch is held: see {@link #claim}. Depends on configuration only. */
+    private final Duration lease;
+    private final Map<String, Duration> disableAfter = new java.util.HashMap<>();
 
     public DeliverySteps(DeliveryStore store, Map<String, Subscription> subscriptions, Clock clock, ObjectMapper json, int batchSize,
                          int parallelism, Duration leaseGrace) {
-        this.parallelism = parallelism;
-        this.leaseGrace = leaseGrace;
         this.store = store;
         this.subscriptions = subscriptions;
         this.clock = clock;
@@ -53,6 +53,10 @@ public final class DeliverySteps {
                 throw new IllegalStateException("subscription " + id + ": unusable secret", e);
             }
         });
+        subscriptions.forEach((id, s) -> disableAfter.put(id, s.disableAfter()));
+        Duration longest = subscriptions.values().stream().map(Subscription::timeout).max(Duration::compareTo)
+                .orElse(Duration.ofSeconds(10));
+        this.lease = longest.multipliedBy((batchSize + parallelism - 1) / parallelism).plus(leaseGrace);
         store.register(subscriptions.keySet(), clock.instant());
     }
 
@@ -63,9 +67,6 @@ public final class DeliverySteps {
      * over when the lease ends.
      */
     public void claim(Exchange exchange) {
-        Duration longest = subscriptions.values().stream().map(Subscription::timeout).max(Duration::compareTo)
-                .orElse(Duration.ofSeconds(10));
-        Duration lease = longest.multipliedBy((batchSize + parallelism - 1) / parallelism).plus(leaseGrace);
         List<DeliveryStore.Claimed> claimed = subscriptions.isEmpty() ? List.of() : store.claim(batchSize, clock.instant(), lease);
         // At most 1000 rounds per tick, so one exchange never runs for ever (shutdown waits for it).
         int rounds = exchange.getProperty("claimRounds", 0, Integer.class) + 1;
@@ -111,8 +112,6 @@ public final class DeliverySteps {
         @SuppressWarnings("unchecked")
         List<DeliveryStore.Result> outcomes = exchange.getProperty(OUTCOMES, List.class);
         if (outcomes != null && !outcomes.isEmpty()) {
-            Map<String, Duration> disableAfter = new java.util.HashMap<>();
-            subscriptions.forEach((id, s) -> disableAfter.put(id, s.disableAfter()));
             store.recordAll(List.copyOf(outcomes), disableAfter, clock.instant());
         }
     }
