@@ -271,6 +271,14 @@ class DeliveryTest {
         Thread.sleep(800);
         assertThat(crm.received("/broken")).as("no more attempts while disabled").hasSize(calls);
         assertThat(outbox(id, "crm-broken").get("state")).isEqualTo("retrying");
+
+        // Re-enabled, it gets a fresh disableAfter: the next failure (still 503) does not disable it again at once.
+        assertThat(app.api("POST", "/api/subscriptions/crm-broken/enable", ConnectorHarness.ADMIN_TOKEN, null).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> crm.received("/broken").size() > calls);
+        Thread.sleep(300);
+        boolean stillEnabled = app.jdbi().withHandle(h -> h.createQuery("SELECT enabled FROM subscription_state WHERE id = 'crm-broken'")
+                .mapTo(Boolean.class).one());
+        assertThat(stillEnabled).as("enabled after a failure right after re-enabling").isTrue();
     }
 
     @Test

@@ -146,10 +146,14 @@ public final class DeliveryStore {
                 .bind("from", from == null ? null : at(from)).bind("to", to == null ? null : at(to)).bind("now", at(now)).execute());
     }
 
-    /** Re-enables a subscription; its queued deliveries then go out in order of their due time. */
+    /**
+     * Re-enables a subscription; its queued deliveries then go out in order of their due time. The failure clock
+     * starts again: otherwise the first failure after an auto-disable would disable it at once.
+     */
     public boolean enable(String subscription, Instant now) {
         return jdbi.withHandle(h -> h.createUpdate("""
-                        UPDATE subscription_state SET enabled = true, disabled_reason = NULL, disabled_at = NULL, updated_at = :now
+                        UPDATE subscription_state SET enabled = true, disabled_reason = NULL, disabled_at = NULL,
+                            failing_since = NULL, updated_at = :now
                         WHERE id = :id""").bind("id", subscription).bind("now", at(now)).execute()) == 1;
     }
 
