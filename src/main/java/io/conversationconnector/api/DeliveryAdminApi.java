@@ -87,8 +87,7 @@ public final class DeliveryAdminApi {
     }
 
     public void subscriptions(Exchange exchange) throws IOException {
-        Map<String, Map<String, Object>> stats = new LinkedHashMap<>();
-        jdbi.useHandle(h -> h.createQuery("""
+        Map<String, Map<String, Object>> stats = jdbi.withHandle(h -> h.createQuery("""
                         SELECT s.id, s.enabled, s.disabled_reason, s.disabled_at,
                                count(o.id) FILTER (WHERE o.state IN ('pending', 'retrying')) AS backlog,
                                count(o.id) FILTER (WHERE o.state = 'dead') AS dead,
@@ -103,9 +102,8 @@ public final class DeliveryAdminApi {
                     m.put("backlog", rs.getLong("backlog"));
                     m.put("deadLetters", rs.getLong("dead"));
                     m.put("oldestPendingAt", AdminApiSupport.instant(rs, "oldest"));
-                    stats.put(rs.getString("id"), m);
-                    return m;
-                }).list());
+                    return Map.entry(rs.getString("id"), m);
+                }).collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
         List<Map<String, Object>> out = subscriptions.values().stream().map(s -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", s.id());
