@@ -40,7 +40,7 @@ class DeliveryTest {
     @BeforeAll
     static void boot() throws Exception {
         crm = new StubCrm();
-        for (String id : List.of("crm-ok", "crm-flaky", "crm-gone", "crm-reject", "crm-down", "crm-replay", "crm-pause", "crm-broken", "crm-ticket")) {
+        for (String id : List.of("crm-ok", "crm-flaky", "crm-gone", "crm-reject", "crm-down", "crm-replay", "crm-pause", "crm-broken", "crm-ticket", "crm-ordered", "crm-rated")) {
             SECRETS.put(id, secret());
         }
         int closedPort = ConnectorHarness.freePort();
@@ -102,10 +102,24 @@ class DeliveryTest {
                     events: [conversation.opened]
                     secret: %s
                     mapping: mappings/crm-ticket.jsonata
+                  - id: crm-ordered
+                    url: %s
+                    events: [message.delivered]
+                    filters: { source: sinch-test }
+                    secret: %s
+                    ordered: true
+                    retrySchedule: [0s, 1s, 1s]
+                  - id: crm-rated
+                    url: %s
+                    events: [conversation.deleted]
+                    filters: { source: bird-test }
+                    secret: %s
+                    maxRatePerSecond: 4
                 """.formatted(crm.url("/ok"), SECRETS.get("crm-ok"), crm.url("/flaky"), SECRETS.get("crm-flaky"),
                 crm.url("/gone"), SECRETS.get("crm-gone"), crm.url("/reject"), SECRETS.get("crm-reject"),
                 closedPort, SECRETS.get("crm-down"), crm.url("/replay"), SECRETS.get("crm-replay"),
-                crm.url("/pause"), SECRETS.get("crm-pause"), crm.url("/broken"), SECRETS.get("crm-broken"), crm.url("/ticket"), SECRETS.get("crm-ticket")));
+                crm.url("/pause"), SECRETS.get("crm-pause"), crm.url("/broken"), SECRETS.get("crm-broken"), crm.url("/ticket"), SECRETS.get("crm-ticket"),
+                crm.url("/ordered"), SECRETS.get("crm-ordered"), crm.url("/rated"), SECRETS.get("crm-rated")));
         crm.script("/flaky", StubCrm.Response.of(500), new StubCrm.Response(429, Map.of("Retry-After", "1"), "slow down"),
                 StubCrm.Response.of(200));
         crm.script("/gone", StubCrm.Response.of(410));
@@ -113,6 +127,7 @@ class DeliveryTest {
         crm.script("/replay", new StubCrm.Response(422, Map.of(), "missing field"), StubCrm.Response.of(200));
         crm.script("/pause", StubCrm.Response.of(410), StubCrm.Response.of(200));
         crm.script("/broken", StubCrm.Response.of(503));
+        crm.script("/ordered", StubCrm.Response.of(503), StubCrm.Response.of(200));
         app = ConnectorHarness.start(Map.of("connector.config-dir", config.toString(), "connector.delivery.poll-ms", "50"));
     }
 
@@ -299,6 +314,54 @@ class DeliveryTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> "dead".equals(outbox(noPhone, "crm-ticket").get("state")));
         assertThat(outbox(noPhone, "crm-ticket").get("last_error").toString()).startsWith("mapping failed: ").contains("no contact phone");
         assertThat(crm.received("/ticket")).noneMatch(x -> noPhone.equals(x.header("webhook-id")));
+    }
+
+    @Test
+    void anOrderedSubscriptionDeliversEachConversationOneEventAtATimeWithoutHoldingUpOtherConversations() throws Exception {
+        String a = "ordered-a-" + System.nanoTime();
+        String b = "ordered-b-" + System.nanoTime();
+        // The first event of conversation a meets a 503 and waits a second for its retry; a's later events wait behind
+        // it, b's event does not.
+        String a1 = post(Webhooks.sinch(JSON.writeValueAsBytes(deliveryReport(a, "a1"))));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "retrying".equals(outbox(a1, "crm-ordered").get("state")));
+        String a2 = post(Webhooks.sinch(JSON.writeValueAsBytes(deliveryReport(a, "a2"))));
+        String a3 = post(Webhooks.sinch(JSON.writeValueAsBytes(deliveryReport(a, "a3"))));
+        String b1 = post(Webhooks.sinch(JSON.writeValueAsBytes(deliveryReport(b, "b1"))));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "delivered".equals(outbox(b1, "crm-ordered").get("state")));
+        assertThat(outbox(a1, "crm-ordered").get("state")).as("b went out while a's first event waited for its retry").isEqualTo("retrying");
+        assertThat(outbox(a2, "crm-ordered").get("attempts")).as("a2 waits behind a1").isEqualTo(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "delivered".equals(outbox(a3, "crm-ordered").get("state")));
+        List<String> arrivals = crm.received("/ordered").stream().map(r -> r.header("webhook-id"))
+                .filter(id -> List.of(a1, a2, a3).contains(id)).toList();
+        assertThat(arrivals).containsExactly(a1, a1, a2, a3);
+        List<Map<String, Object>> firstTries = attempts(a1, "crm-ordered");
+        assertThat(firstTries).extracting(t -> t.get("outcome")).containsExactly("retry", "delivered");
+    }
+
+    @Test
+    void aRateLimitedSubscriptionReceivesNoMoreThanItsRate() throws Exception {
+        int events = 12;
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < events; i++) {
+            var body = WebhookIngestTest.uniqueBird("rated-" + i + "-" + System.nanoTime());
+            ids.add(post(Webhooks.bird(body)));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> ids.stream().allMatch(id -> "delivered".equals(outbox(id, "crm-rated").get("state"))));
+        List<java.time.Instant> times = crm.received("/rated").stream().filter(r -> ids.contains(r.header("webhook-id")))
+                .map(StubCrm.Received::at).sorted().toList();
+        assertThat(times).hasSize(events);
+        // 4/s with a one-second burst: the k-th delivery (0-based) comes no earlier than (k - 4) / 4 s after the first.
+        for (int k = 4; k < events; k++) {
+            long earliestMillis = (k - 4) * 250L - 50; // 50 ms for the clocks of two threads
+            assertThat(Duration.between(times.get(0), times.get(k)).toMillis()).as("delivery %d", k).isGreaterThanOrEqualTo(earliestMillis);
+        }
+        assertThat(Duration.between(times.get(0), times.get(events - 1))).isGreaterThanOrEqualTo(Duration.ofMillis(1950));
+    }
+
+    static ObjectNode deliveryReport(String conversationId, String messageId) throws Exception {
+        ObjectNode n = (ObjectNode) JSON.readTree(Webhooks.fixture("sinch/delivery_delivered_pricing_string.json"));
+        ((ObjectNode) n.get("message_delivery_report")).put("conversation_id", conversationId).put("message_id", messageId + "-" + conversationId);
+        return n;
     }
 
     static ObjectNode merge(String preservedId) throws Exception {

@@ -20,7 +20,7 @@ import com.sun.net.httpserver.HttpServer;
  * and keeps every request it received (headers and body).
  */
 public final class StubCrm implements AutoCloseable {
-    public record Received(String path, Map<String, List<String>> headers, String body) {
+    public record Received(String path, Map<String, List<String>> headers, String body, java.time.Instant at) {
         public String header(String name) {
             for (Map.Entry<String, List<String>> e : headers.entrySet()) {
                 if (e.getKey().equalsIgnoreCase(name)) {
@@ -55,7 +55,7 @@ public final class StubCrm implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
-            received.add(new Received(path, Map.copyOf(exchange.getRequestHeaders()), body));
+            received.add(new Received(path, Map.copyOf(exchange.getRequestHeaders()), body, java.time.Instant.now()));
             Deque<Response> script = scripts.getOrDefault(path, new ConcurrentLinkedDeque<>());
             Response r = script.size() > 1 ? script.pollFirst() : script.peekFirst();
             if (r == null) {

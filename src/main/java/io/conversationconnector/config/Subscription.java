@@ -19,10 +19,12 @@ import io.conversationconnector.delivery.MappingTemplate;
  * @param retrySchedule delay before each attempt: the first is usually 0s (immediately)
  * @param disableAfter  failing continuously (no success) this long disables the subscription
  * @param mapping       JSONata template for the body; null = the canonical envelope
+ * @param ordered       per-conversation FIFO: at most one event of a conversation in flight
+ * @param maxRatePerSecond deliveries per second over all nodes; null = no limit
  */
 public record Subscription(String id, URI url, Set<String> events, Map<String, String> filters, String secret,
                            Map<String, String> headers, List<Duration> retrySchedule, Duration timeout, Duration disableAfter,
-                           MappingTemplate mapping) {
+                           MappingTemplate mapping, boolean ordered, Double maxRatePerSecond) {
 
     public boolean matches(CanonicalEvent e) {
         if (!events.contains("*") && !events.contains(e.type())) {
@@ -40,6 +42,23 @@ public record Subscription(String id, URI url, Set<String> events, Map<String, S
             }
         }
         return true;
+    }
+
+    /**
+     * For an ordered subscription, the conversation whose events go out one at a time: the provider's conversation,
+     * or the contact when the event names no conversation; null (no order) when it names neither.
+     */
+    public String orderingKey(CanonicalEvent e) {
+        if (!ordered) {
+            return null;
+        }
+        if (e.conversation() != null && e.conversation().id() != null) {
+            return e.source() + "/conversation/" + e.conversation().id();
+        }
+        if (e.contact() != null && e.contact().phone() != null) {
+            return e.source() + "/contact/" + e.contact().phone();
+        }
+        return null;
     }
 
     @Override

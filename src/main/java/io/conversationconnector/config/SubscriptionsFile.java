@@ -30,7 +30,6 @@ public final class SubscriptionsFile {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     private static final Set<String> KEYS = Set.of("id", "url", "events", "filters", "secret", "headers", "retrySchedule",
             "timeout", "disableAfter", "mapping", "ordered", "maxRatePerSecond");
-    private static final Set<String> NOT_BUILT = Set.of("ordered", "maxRatePerSecond");
     private static final Set<String> FILTER_KEYS = Set.of("source", "provider", "channel");
 
     private final String file;
@@ -105,9 +104,6 @@ public final class SubscriptionsFile {
             if (!KEYS.contains(key)) {
                 throw new ConfigException(file, at + "." + key, "not a subscription setting (allowed: " + String.join(", ", new java.util.TreeSet<>(KEYS)) + ")");
             }
-            if (NOT_BUILT.contains(key) && !isOff(node.get(key))) {
-                throw new ConfigException(file, at + "." + key, "is not supported yet by this version of the connector; remove it");
-            }
         }
         String id = text(node, at, "id", true);
         if (!ID.matcher(id).matches()) {
@@ -145,7 +141,8 @@ public final class SubscriptionsFile {
         String disableText = text(node, at, "disableAfter", false);
         Duration disableAfter = disableText == null ? defaultDisableAfter : Durations.parse(disableText, file, at + ".disableAfter");
         return new Subscription(id, url, events, filters, secret, stringMap(node.get("headers"), at + ".headers"), schedule,
-                timeout, disableAfter, mapping(text(node, at, "mapping", false), at + ".mapping"));
+                timeout, disableAfter, mapping(text(node, at, "mapping", false), at + ".mapping"), ordered(node, at),
+                maxRate(text(node, at, "maxRatePerSecond", false), at + ".maxRatePerSecond"));
     }
 
     /** A template path relative to the config folder; it must exist and compile. */
@@ -166,8 +163,31 @@ public final class SubscriptionsFile {
         }
     }
 
-    private static boolean isOff(JsonNode v) {
-        return v == null || v.isNull() || (v.isBoolean() && !v.asBoolean());
+    private boolean ordered(JsonNode node, String at) {
+        String value = text(node, at, "ordered", false);
+        if (value == null || value.equals("false")) {
+            return false;
+        }
+        if (value.equals("true")) {
+            return true;
+        }
+        throw new ConfigException(file, at + ".ordered", "must be true or false, not '" + value + "'");
+    }
+
+    /** Deliveries per second, over all connector nodes; null = no limit. Fractions are allowed (0.5 = one per 2 s). */
+    private Double maxRate(String value, String key) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            double rate = Double.parseDouble(value);
+            if (rate > 0 && rate <= 100_000) {
+                return rate;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigException(file, key, "must be a number of deliveries per second above 0 and at most 100000, not '" + value + "'");
     }
 
     static boolean validSecret(String secret) {

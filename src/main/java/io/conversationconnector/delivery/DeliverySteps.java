@@ -37,6 +37,7 @@ public final class DeliverySteps {
     /** How long a claimed batch is held: see {@link #claim}. Depends on configuration only. */
     private final Duration lease;
     private final Map<String, Duration> disableAfter = new java.util.HashMap<>();
+    private final DeliveryStore.Scope scope;
 
     public DeliverySteps(DeliveryStore store, Map<String, Subscription> subscriptions, Clock clock, ObjectMapper json, int batchSize,
                          int parallelism, Duration leaseGrace) {
@@ -54,6 +55,11 @@ public final class DeliverySteps {
             }
         });
         subscriptions.forEach((id, s) -> disableAfter.put(id, s.disableAfter()));
+        Map<String, Double> rates = new java.util.LinkedHashMap<>();
+        subscriptions.values().stream().filter(s -> s.maxRatePerSecond() != null).forEach(s -> rates.put(s.id(), s.maxRatePerSecond()));
+        this.scope = new DeliveryStore.Scope(
+                subscriptions.values().stream().filter(s -> s.maxRatePerSecond() == null).map(Subscription::id).toList(),
+                rates, subscriptions.values().stream().filter(Subscription::ordered).map(Subscription::id).toList());
         Duration longest = subscriptions.values().stream().map(Subscription::timeout).max(Duration::compareTo)
                 .orElse(Duration.ofSeconds(10));
         this.lease = longest.multipliedBy((batchSize + parallelism - 1) / parallelism).plus(leaseGrace);
@@ -67,7 +73,7 @@ public final class DeliverySteps {
      * over when the lease ends.
      */
     public void claim(Exchange exchange) {
-        List<DeliveryStore.Claimed> claimed = subscriptions.isEmpty() ? List.of() : store.claim(batchSize, clock.instant(), lease);
+        List<DeliveryStore.Claimed> claimed = subscriptions.isEmpty() ? List.of() : store.claim(batchSize, clock.instant(), lease, scope);
         // At most 1000 rounds per tick, so one exchange never runs for ever (shutdown waits for it).
         int rounds = exchange.getProperty("claimRounds", 0, Integer.class) + 1;
         exchange.setProperty("claimRounds", rounds);
@@ -102,7 +108,6 @@ public final class DeliverySteps {
         m.setHeader("webhook-timestamp", Long.toString(timestamp));
         m.setHeader("webhook-signature", signers.get(s.id()).sign(job.eventId(), timestamp, body));
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        m.setHeader(Exchange.HTTP_METHOD, "POST");
         m.setHeader(Exchange.HTTP_URI, s.url().toString());
         m.setBody(body);
     }

@@ -4,9 +4,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
+import io.conversationconnector.delivery.RateLimit;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /** The outbox as the delivery workers see it: lease due rows, record what each attempt did. */
@@ -26,15 +30,34 @@ public final class DeliveryStore {
                          String subscriptionId) {
     }
 
+    /**
+     * Which subscriptions a claim takes from: those without a rate limit together, each rate-limited one on its
+     * own (it takes what its token bucket allows). Ordered subscriptions deliver one row per conversation at a time.
+     */
+    public record Scope(List<String> unlimited, Map<String, Double> rates, List<String> ordered) {
+    }
+
+    /**
+     * Due rows of the given (enabled) subscriptions, oldest due first. A row of an ordered subscription waits while
+     * an earlier row of its conversation is still pending or retrying (in flight, or waiting for its retry).
+     */
     private static final String CLAIM = """
             UPDATE outbox o SET lease_until = :leaseUntil, attempts = o.attempts + 1
             FROM (SELECT o2.id FROM outbox o2 JOIN subscription_state s ON s.id = o2.subscription_id AND s.enabled
                   WHERE o2.state IN ('pending', 'retrying') AND o2.next_attempt_at <= :now
                     AND (o2.lease_until IS NULL OR o2.lease_until < :now)
+                    AND o2.subscription_id = ANY(:subscriptions)
+                    AND (o2.ordering_key IS NULL OR NOT o2.subscription_id = ANY(:ordered) OR NOT EXISTS (
+                        SELECT 1 FROM outbox earlier
+                        WHERE earlier.subscription_id = o2.subscription_id AND earlier.ordering_key = o2.ordering_key
+                          AND earlier.id < o2.id AND earlier.state IN ('pending', 'retrying')))
                   ORDER BY o2.next_attempt_at LIMIT :limit
                   FOR UPDATE OF o2 SKIP LOCKED) due, inbox_event e
             WHERE o.id = due.id AND e.id = o.event_id
             RETURNING o.id, o.event_id, o.subscription_id, o.attempts, o.schedule_offset, e.type, e.occurred_at, e.canonical::text AS canonical, e.raw_body""";
+
+    /** The bucket is locked for the claim: nodes claiming for the same subscription take turns. */
+    private static final String BUCKET = "SELECT rate_tokens, rate_updated_at FROM subscription_state WHERE id = :id AND enabled FOR UPDATE";
 
     private static final String SUCCEEDED = "UPDATE subscription_state SET failing_since = NULL WHERE id = :id AND failing_since IS NOT NULL";
 
@@ -69,14 +92,52 @@ public final class DeliveryStore {
         });
     }
 
-    /** Leases up to limit due deliveries of enabled subscriptions; safe with several workers and nodes. */
-    public List<Claimed> claim(int limit, Instant now, Duration lease) {
-        return jdbi.inTransaction(h -> h.createQuery(CLAIM)
+    /** Leases up to limit due deliveries; safe with several workers and nodes. */
+    public List<Claimed> claim(int limit, Instant now, Duration lease, Scope scope) {
+        List<Claimed> claimed = new ArrayList<>();
+        for (Map.Entry<String, Double> rated : scope.rates().entrySet()) {
+            if (claimed.size() < limit) {
+                claimed.addAll(claimRateLimited(rated.getKey(), rated.getValue(), limit - claimed.size(), now, lease, scope.ordered()));
+            }
+        }
+        if (!scope.unlimited().isEmpty() && claimed.size() < limit) {
+            claimed.addAll(jdbi.inTransaction(h -> claim(h, scope.unlimited(), scope.ordered(), limit - claimed.size(), now, lease)));
+        }
+        return claimed;
+    }
+
+    private List<Claimed> claimRateLimited(String subscription, double ratePerSecond, int limit, Instant now, Duration lease,
+                                           List<String> ordered) {
+        return jdbi.inTransaction(h -> {
+            var bucket = h.createQuery(BUCKET).bind("id", subscription)
+                    .map((rs, ctx) -> new RateLimit.Bucket((Double) rs.getObject("rate_tokens"),
+                            rs.getObject("rate_updated_at", OffsetDateTime.class) == null ? null : rs.getObject("rate_updated_at", OffsetDateTime.class).toInstant()))
+                    .findOne();
+            if (bucket.isEmpty()) {
+                return List.<Claimed>of(); // disabled
+            }
+            double tokens = RateLimit.available(bucket.get(), now, ratePerSecond);
+            int allowed = (int) Math.min(limit, Math.floor(tokens));
+            if (allowed == 0) {
+                return List.<Claimed>of(); // the bucket refills continuously: nothing to write
+            }
+            List<Claimed> claimed = claim(h, List.of(subscription), ordered, allowed, now, lease);
+            if (!claimed.isEmpty()) {
+                h.createUpdate("UPDATE subscription_state SET rate_tokens = :tokens, rate_updated_at = :now WHERE id = :id")
+                        .bind("tokens", tokens - claimed.size()).bind("now", at(now)).bind("id", subscription).execute();
+            }
+            return claimed;
+        });
+    }
+
+    private static List<Claimed> claim(Handle h, List<String> subscriptions, List<String> ordered, int limit, Instant now, Duration lease) {
+        return h.createQuery(CLAIM)
                 .bind("now", at(now)).bind("leaseUntil", at(now.plus(lease))).bind("limit", limit)
+                .bindArray("subscriptions", String.class, subscriptions).bindArray("ordered", String.class, ordered)
                 .map((rs, ctx) -> new Claimed(rs.getLong("id"), rs.getString("event_id"), rs.getString("subscription_id"),
                         rs.getInt("attempts"), rs.getInt("schedule_offset"), rs.getString("type"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
                         rs.getString("canonical"), rs.getString("raw_body")))
-                .list());
+                .list();
     }
 
     private static final String FINISH_ALL = """

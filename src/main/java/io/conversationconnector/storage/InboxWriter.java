@@ -60,9 +60,9 @@ public final class InboxWriter implements AutoCloseable {
             RETURNING id""";
     /** One outbox row per new event and matching subscription (delivery happens later, never in the request). */
     private static final String ENQUEUE = """
-            INSERT INTO outbox (event_id, subscription_id, state, attempts, next_attempt_at, created_at)
-            SELECT event_id, subscription_id, 'pending', 0, :now, :now
-            FROM unnest(:eventIds, :subscriptionIds) AS x(event_id, subscription_id)
+            INSERT INTO outbox (event_id, subscription_id, ordering_key, state, attempts, next_attempt_at, created_at)
+            SELECT event_id, subscription_id, ordering_key, 'pending', 0, :now, :now
+            FROM unnest(:eventIds, :subscriptionIds, :orderingKeys) AS x(event_id, subscription_id, ordering_key)
             ON CONFLICT (event_id, subscription_id) DO NOTHING""";
     private static final String EXISTING_ID = """
             SELECT id FROM inbox_event WHERE source = :source AND provider_event_id = :providerEventId""";
@@ -229,6 +229,7 @@ public final class InboxWriter implements AutoCloseable {
         List<OptOutChange> optOuts = new ArrayList<>();
         List<String> outboxEvents = new ArrayList<>();
         List<String> outboxSubscriptions = new ArrayList<>();
+        List<String> outboxOrderingKeys = new ArrayList<>();
         List<Outcome> outcomes = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             if (replayed[i]) {
@@ -244,6 +245,7 @@ public final class InboxWriter implements AutoCloseable {
                         if (s.matches(p.getEvent())) {
                             outboxEvents.add(p.getEvent().id());
                             outboxSubscriptions.add(s.id());
+                            outboxOrderingKeys.add(s.orderingKey(p.getEvent()));
                         }
                     }
                     addIfPresent(conversations, p.getConversationChange());
@@ -260,6 +262,7 @@ public final class InboxWriter implements AutoCloseable {
         if (!outboxEvents.isEmpty()) {
             h.createUpdate(ENQUEUE).bindArray("eventIds", String.class, outboxEvents)
                     .bindArray("subscriptionIds", String.class, outboxSubscriptions)
+                    .bindArray("orderingKeys", String.class, outboxOrderingKeys)
                     .bind("now", clock.instant().atOffset(ZoneOffset.UTC)).execute();
         }
         return outcomes;

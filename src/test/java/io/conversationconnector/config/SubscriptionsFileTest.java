@@ -40,6 +40,8 @@ class SubscriptionsFileTest {
                     retrySchedule: [0s, 1m]
                     timeout: 3s
                     disableAfter: 12h
+                    ordered: true
+                    maxRatePerSecond: 2.5
                 """.formatted(SECRET));
         Subscription main = subs.get("crm-main");
         assertThat(main.headers()).containsEntry("X-Api-Key", "k-1");
@@ -50,6 +52,10 @@ class SubscriptionsFileTest {
         assertThat(subs.get("all").retrySchedule()).containsExactly(Duration.ZERO, Duration.ofMinutes(1));
         assertThat(subs.get("all").timeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(subs.get("all").disableAfter()).isEqualTo(Duration.ofHours(12));
+        assertThat(main.ordered()).isFalse();
+        assertThat(main.maxRatePerSecond()).isNull();
+        assertThat(subs.get("all").ordered()).isTrue();
+        assertThat(subs.get("all").maxRatePerSecond()).isEqualTo(2.5);
     }
 
     @Test
@@ -65,7 +71,9 @@ class SubscriptionsFileTest {
         assertThatThrownBy(() -> load(base.replace(SECRET, "not-a-whsec"))).hasMessageContaining("subscriptions[0].secret");
         assertThatThrownBy(() -> load(base.replace("https://x.example.com/h", "ftp://x"))).hasMessageContaining("subscriptions[0].url");
         assertThatThrownBy(() -> load(base + "    filters: { region: eu }\n")).hasMessageContaining("subscriptions[0].filters.region");
-        assertThatThrownBy(() -> load(base + "    ordered: true\n")).hasMessageContaining("subscriptions[0].ordered").hasMessageContaining("not supported yet");
+        assertThatThrownBy(() -> load(base + "    ordered: yes please\n")).hasMessageContaining("subscriptions[0].ordered").hasMessageContaining("true or false");
+        assertThatThrownBy(() -> load(base + "    maxRatePerSecond: 0\n")).hasMessageContaining("subscriptions[0].maxRatePerSecond");
+        assertThatThrownBy(() -> load(base + "    maxRatePerSecond: fast\n")).hasMessageContaining("subscriptions[0].maxRatePerSecond").hasMessageContaining("'fast'");
         assertThatThrownBy(() -> load(base + "    mapping: mappings/x.jsonata\n")).hasMessageContaining("subscriptions[0].mapping")
                 .hasMessageContaining("not a file");
         assertThatThrownBy(() -> load(base + "    mapping: ../outside.jsonata\n")).hasMessageContaining("not a file");
