@@ -91,6 +91,8 @@ public class ConnectorConfiguration implements CamelConfiguration {
     int deliveryParallelism;
     @PropertyInject(value = "connector.delivery.batch-size", defaultValue = "100")
     int deliveryBatchSize;
+    @PropertyInject(value = "connector.delivery.in-flight", defaultValue = "128")
+    int deliveryInFlight;
     @PropertyInject(value = "connector.ingest.writers", defaultValue = "2")
     int writers;
     @PropertyInject(value = "connector.ingest.max-batch", defaultValue = "256")
@@ -167,14 +169,12 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.getRegistry().bind("rasayelMapping", new MappingStep(new RasayelMapper(), keywordOptOuts));
 
         DeliveryStore deliveryStore = new DeliveryStore(database.jdbi());
-        context.getRegistry().bind("deliveryPool",
-                context.getExecutorServiceManager().newFixedThreadPool(this, "delivery", deliveryParallelism));
         DeliverySteps delivery = new DeliverySteps(deliveryStore, subscriptions, clock, json, deliveryBatchSize, deliveryParallelism,
-                io.conversationconnector.config.Durations.parse(leaseGrace, "application.properties", "connector.delivery.lease-grace"));
+                deliveryInFlight, io.conversationconnector.config.Durations.parse(leaseGrace, "application.properties", "connector.delivery.lease-grace"));
+        manage(context, "delivery-outcomes", delivery.outcomeWriter());
         context.getRegistry().bind("claimDeliveries", (Processor) delivery::claim);
         context.getRegistry().bind("prepareDelivery", (Processor) delivery::prepare);
         context.getRegistry().bind("recordDelivery", (Processor) delivery::record);
-        context.getRegistry().bind("storeDeliveryOutcomes", (Processor) delivery::storeOutcomes);
 
         String token = resolveAdminToken();
         context.getRegistry().bind("adminToken", new AdminToken(token));

@@ -20,13 +20,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The steps of routes/delivery.camel.yaml (bound as Processors claimDeliveries, prepareDelivery,
- * recordDelivery, storeDeliveryOutcomes): lease due deliveries, turn one into a signed Standard Webhooks POST,
- * decide on the answer, store the batch's outcomes.
+ * recordDelivery): lease due deliveries, turn one into a signed Standard Webhooks POST, decide on the answer and
+ * hand the outcome to the {@link OutcomeWriter}. At most {@code inFlight} rows are leased and not yet stored at
+ * any time: the claim takes only what fits in that window.
  */
 public final class DeliverySteps {
     private static final Logger LOG = LoggerFactory.getLogger(DeliverySteps.class);
     static final String JOB = "delivery";
-    static final String OUTCOMES = "deliveryOutcomes";
 
     private final DeliveryStore store;
     private final Map<String, Subscription> subscriptions;
@@ -38,9 +38,12 @@ public final class DeliverySteps {
     private final Duration lease;
     private final Map<String, Duration> disableAfter = new java.util.HashMap<>();
     private final DeliveryStore.Scope scope;
+    private final int maxInFlight;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final OutcomeWriter outcomes;
 
     public DeliverySteps(DeliveryStore store, Map<String, Subscription> subscriptions, Clock clock, ObjectMapper json, int batchSize,
-                         int parallelism, Duration leaseGrace) {
+                         int parallelism, int maxInFlight, Duration leaseGrace) {
         this.store = store;
         this.subscriptions = subscriptions;
         this.clock = clock;
@@ -62,24 +65,32 @@ public final class DeliverySteps {
                 rates, subscriptions.values().stream().filter(Subscription::ordered).map(Subscription::id).toList());
         Duration longest = subscriptions.values().stream().map(Subscription::timeout).max(Duration::compareTo)
                 .orElse(Duration.ofSeconds(10));
-        this.lease = longest.multipliedBy((batchSize + parallelism - 1) / parallelism).plus(leaseGrace);
+        this.maxInFlight = maxInFlight;
+        this.lease = longest.multipliedBy((maxInFlight + parallelism - 1) / parallelism).plus(leaseGrace);
         store.register(subscriptions.keySet(), clock.instant());
+        this.outcomes = new OutcomeWriter(store, disableAfter, clock, stored -> inFlight.addAndGet(-stored));
+    }
+
+    /** Closed after the delivery route has stopped: stores the outcomes still queued. */
+    public OutcomeWriter outcomeWriter() {
+        return outcomes;
     }
 
     /**
-     * Body: the leased deliveries (empty when nothing is due). The lease must outlast the whole batch, not one
-     * call: the batch goes out through {@code parallelism} threads, so the last row may wait
-     * ceil(batch / parallelism) timeouts. If this process dies, another (or this one, restarted) takes the rows
-     * over when the lease ends.
+     * Body: the leased deliveries that fit in the in-flight window (empty when nothing is due or the window is
+     * full). The lease must outlast a row's wait in the window, not one call: the window drains through
+     * {@code parallelism} threads, so the last row may wait ceil(window / parallelism) timeouts. If this process
+     * dies, another (or this one, restarted) takes the rows over when the lease ends.
      */
     public void claim(Exchange exchange) {
-        List<DeliveryStore.Claimed> claimed = subscriptions.isEmpty() ? List.of() : store.claim(batchSize, clock.instant(), lease, scope);
+        int room = Math.min(batchSize, maxInFlight - inFlight.get());
+        List<DeliveryStore.Claimed> claimed = subscriptions.isEmpty() || room <= 0 ? List.of()
+                : store.claim(room, clock.instant(), lease, scope);
+        inFlight.addAndGet(claimed.size());
         // At most 1000 rounds per tick, so one exchange never runs for ever (shutdown waits for it).
         int rounds = exchange.getProperty("claimRounds", 0, Integer.class) + 1;
         exchange.setProperty("claimRounds", rounds);
-        exchange.setProperty("claimedFull", Boolean.toString(claimed.size() == batchSize && rounds < 1000));
-        // The split's parallel parts share this list (properties are copied by reference) and add their outcomes.
-        exchange.setProperty(OUTCOMES, java.util.Collections.synchronizedList(new java.util.ArrayList<DeliveryStore.Result>()));
+        exchange.setProperty("claimedFull", Boolean.toString(room > 0 && claimed.size() == room && rounds < 1000));
         exchange.getMessage().setBody(claimed);
     }
 
@@ -112,16 +123,7 @@ public final class DeliverySteps {
         m.setBody(body);
     }
 
-    /** After the split: every outcome of the batch in one transaction. */
-    public void storeOutcomes(Exchange exchange) {
-        @SuppressWarnings("unchecked")
-        List<DeliveryStore.Result> outcomes = exchange.getProperty(OUTCOMES, List.class);
-        if (outcomes != null && !outcomes.isEmpty()) {
-            store.recordAll(List.copyOf(outcomes), disableAfter, clock.instant());
-        }
-    }
-
-    /** After the POST (or its failure): decide with DeliveryRules; the outcome is stored with the batch's. */
+    /** After the POST (or its failure): decide with DeliveryRules; the outcome writer stores it. */
     public void record(Exchange exchange) {
         DeliveryStore.Claimed job = exchange.getProperty(JOB, DeliveryStore.Claimed.class);
         Subscription s = subscriptions.get(job.subscriptionId());
@@ -138,8 +140,6 @@ public final class DeliverySteps {
                 : DeliveryRules.decide(status, error, job.scheduleAttempt(), s.retrySchedule(), now,
                         exchange.getMessage().getHeader("Retry-After", String.class), () -> ThreadLocalRandom.current().nextDouble());
         String reason = d.outcome() == DeliveryRules.Outcome.DELIVERED ? null : d.reason();
-        @SuppressWarnings("unchecked")
-        List<DeliveryStore.Result> outcomes = exchange.getProperty(OUTCOMES, List.class);
         outcomes.add(new DeliveryStore.Result(job.outboxId(), job.attempt(), started, status,
                 java.time.Duration.between(started, now).toMillis(), d.state(), d.outcome().name().toLowerCase(java.util.Locale.ROOT),
                 d.nextAttemptAt(), reason, d.outcome() == DeliveryRules.Outcome.GONE ? reason : null, s.id()));
