@@ -40,7 +40,7 @@ class DeliveryTest {
     @BeforeAll
     static void boot() throws Exception {
         crm = new StubCrm();
-        for (String id : List.of("crm-ok", "crm-flaky", "crm-gone", "crm-reject", "crm-down", "crm-replay", "crm-pause", "crm-broken", "crm-ticket", "crm-ordered", "crm-rated")) {
+        for (String id : List.of("crm-ok", "crm-flaky", "crm-gone", "crm-reject", "crm-down", "crm-replay", "crm-pause", "crm-broken", "crm-ticket", "crm-ordered", "crm-rated", "crm-maintenance")) {
             SECRETS.put(id, secret());
         }
         int closedPort = ConnectorHarness.freePort();
@@ -115,11 +115,17 @@ class DeliveryTest {
                     filters: { source: bird-test }
                     secret: %s
                     maxRatePerSecond: 4
+                  - id: crm-maintenance
+                    url: %s
+                    events: [contact.opted_in]
+                    filters: { source: sinch-test }
+                    secret: %s
                 """.formatted(crm.url("/ok"), SECRETS.get("crm-ok"), crm.url("/flaky"), SECRETS.get("crm-flaky"),
                 crm.url("/gone"), SECRETS.get("crm-gone"), crm.url("/reject"), SECRETS.get("crm-reject"),
                 closedPort, SECRETS.get("crm-down"), crm.url("/replay"), SECRETS.get("crm-replay"),
                 crm.url("/pause"), SECRETS.get("crm-pause"), crm.url("/broken"), SECRETS.get("crm-broken"), crm.url("/ticket"), SECRETS.get("crm-ticket"),
-                crm.url("/ordered"), SECRETS.get("crm-ordered"), crm.url("/rated"), SECRETS.get("crm-rated")));
+                crm.url("/ordered"), SECRETS.get("crm-ordered"), crm.url("/rated"), SECRETS.get("crm-rated"),
+                crm.url("/maintenance"), SECRETS.get("crm-maintenance")));
         crm.script("/flaky", StubCrm.Response.of(500), new StubCrm.Response(429, Map.of("Retry-After", "1"), "slow down"),
                 StubCrm.Response.of(200));
         crm.script("/gone", StubCrm.Response.of(410));
@@ -356,6 +362,38 @@ class DeliveryTest {
             assertThat(Duration.between(times.get(0), times.get(k)).toMillis()).as("delivery %d", k).isGreaterThanOrEqualTo(earliestMillis);
         }
         assertThat(Duration.between(times.get(0), times.get(events - 1))).isGreaterThanOrEqualTo(Duration.ofMillis(1950));
+    }
+
+    @Test
+    void anOperatorPausesASubscriptionAndItsEventsWaitUntilItIsEnabled() throws Exception {
+        String token = ConnectorHarness.ADMIN_TOKEN;
+        var paused = app.api("POST", "/api/subscriptions/crm-maintenance/disable", token, "{\"reason\":\"CRM maintenance until 14:00\"}");
+        assertThat(paused.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(paused.body()).get("disabledReason").asText()).isEqualTo("CRM maintenance until 14:00");
+        ObjectNode optIn = (ObjectNode) JSON.readTree(Webhooks.fixture("sinch/opt_in_succeeded.json"));
+        ((ObjectNode) optIn.get("opt_in_notification")).put("request_id", "mt-" + System.nanoTime());
+        String id = post(Webhooks.sinch(JSON.writeValueAsBytes(optIn)));
+        Thread.sleep(500);
+        assertThat(outbox(id, "crm-maintenance").get("state")).isEqualTo("pending");
+        assertThat(crm.received("/maintenance")).isEmpty();
+        JsonNode subs = JSON.readTree(app.api("GET", "/api/subscriptions", token, null).body());
+        JsonNode maintenance = null;
+        for (JsonNode sub : subs.get("subscriptions")) {
+            if (sub.get("id").asText().equals("crm-maintenance")) {
+                maintenance = sub;
+            }
+        }
+        assertThat(maintenance.get("enabled").asBoolean()).isFalse();
+        assertThat(maintenance.get("disabledReason").asText()).isEqualTo("CRM maintenance until 14:00");
+        assertThat(maintenance.get("backlog").asLong()).isEqualTo(1);
+
+        assertThat(app.api("POST", "/api/subscriptions/crm-maintenance/enable", token, null).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "delivered".equals(outbox(id, "crm-maintenance").get("state")));
+        assertThat(crm.received("/maintenance")).singleElement().satisfies(r -> assertThat(r.header("webhook-id")).isEqualTo(id));
+
+        assertThat(app.api("POST", "/api/subscriptions/no-such/disable", token, null).statusCode()).isEqualTo(404);
+        assertThat(app.api("POST", "/api/subscriptions/crm-maintenance/disable", token, "{not json").statusCode()).isEqualTo(400);
+        assertThat(app.api("POST", "/api/subscriptions/crm-maintenance/disable", token, "{\"reason\":\"\"}").statusCode()).isEqualTo(400);
     }
 
     static ObjectNode deliveryReport(String conversationId, String messageId) throws Exception {

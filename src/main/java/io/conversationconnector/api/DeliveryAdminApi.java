@@ -124,6 +124,35 @@ public final class DeliveryAdminApi {
         respond(exchange, 200, Map.of("id", id, "enabled", true));
     }
 
+    /**
+     * Pauses a subscription (CRM maintenance, say): nothing more is sent, matching events keep queueing, and
+     * enable delivers them. Body optional: {"reason": "..."}; default "disabled by operator".
+     */
+    public void disable(Exchange exchange) throws IOException {
+        String id = header(exchange, "id");
+        if (!subscriptions.containsKey(id)) {
+            throw WebhookRejected.notFound("subscription_not_found", "no subscription '" + id + "' in subscriptions.yaml");
+        }
+        String body = exchange.getMessage().getBody(String.class);
+        String reason = "disabled by operator";
+        if (body != null && !body.isBlank()) {
+            com.fasterxml.jackson.databind.JsonNode node;
+            try {
+                node = json.readTree(body);
+            } catch (IOException e) {
+                throw WebhookRejected.badRequest("malformed_json", "the body is not JSON");
+            }
+            if (node != null && node.hasNonNull("reason")) {
+                reason = node.get("reason").asText();
+                if (reason.isBlank() || reason.length() > 500) {
+                    throw WebhookRejected.badRequest("invalid_reason", "reason must be 1 to 500 characters");
+                }
+            }
+        }
+        store.disable(id, reason, clock.instant());
+        respond(exchange, 200, Map.of("id", id, "enabled", false, "disabledReason", reason));
+    }
+
     private static String header(Exchange exchange, String name) {
         return AdminApiSupport.header(exchange, name);
     }

@@ -218,6 +218,11 @@ public final class DeliveryStore {
                         WHERE id = :id""").bind("id", subscription).bind("now", at(now)).execute()) == 1;
     }
 
+    /** An operator's pause; a subscription already disabled keeps its first reason. */
+    public void disable(String subscription, String reason, Instant now) {
+        jdbi.useHandle(h -> h.createUpdate(DISABLE).bind("id", subscription).bind("reason", reason).bind("now", at(now)).execute());
+    }
+
     private static OffsetDateTime at(Instant i) {
         return i.atOffset(ZoneOffset.UTC);
     }
