@@ -70,6 +70,15 @@ final class AdminApiSupport {
     }
 
     static JsonNode jsonBody(Exchange exchange, ObjectMapper json) {
+        JsonNode node = optionalJsonBody(exchange, json);
+        if (node == null) {
+            throw WebhookRejected.badRequest("malformed_json", "the body must be a JSON object");
+        }
+        return node;
+    }
+
+    /** A JSON object body, or null when there is no body; anything else is a 400. */
+    static JsonNode optionalJsonBody(Exchange exchange, ObjectMapper json) {
         byte[] body = exchange.getMessage().getBody(byte[].class);
         JsonNode node;
         try {
@@ -77,7 +86,7 @@ final class AdminApiSupport {
         } catch (IOException e) {
             throw WebhookRejected.badRequest("malformed_json", "the body is not valid JSON");
         }
-        if (node == null || !node.isObject()) {
+        if (node != null && !node.isObject()) {
             throw WebhookRejected.badRequest("malformed_json", "the body must be a JSON object");
         }
         return node;

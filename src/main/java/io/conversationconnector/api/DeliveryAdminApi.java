@@ -133,20 +133,12 @@ public final class DeliveryAdminApi {
         if (!subscriptions.containsKey(id)) {
             throw WebhookRejected.notFound("subscription_not_found", "no subscription '" + id + "' in subscriptions.yaml");
         }
-        String body = exchange.getMessage().getBody(String.class);
+        com.fasterxml.jackson.databind.JsonNode body = AdminApiSupport.optionalJsonBody(exchange, json);
         String reason = "disabled by operator";
-        if (body != null && !body.isBlank()) {
-            com.fasterxml.jackson.databind.JsonNode node;
-            try {
-                node = json.readTree(body);
-            } catch (IOException e) {
-                throw WebhookRejected.badRequest("malformed_json", "the body is not JSON");
-            }
-            if (node != null && node.hasNonNull("reason")) {
-                reason = node.get("reason").asText();
-                if (reason.isBlank() || reason.length() > 500) {
-                    throw WebhookRejected.badRequest("invalid_reason", "reason must be 1 to 500 characters");
-                }
+        if (body != null && body.hasNonNull("reason")) {
+            reason = body.get("reason").asText();
+            if (reason.isBlank() || reason.length() > 500) {
+                throw WebhookRejected.badRequest("invalid_reason", "reason must be 1 to 500 characters");
             }
         }
         store.disable(id, reason, clock.instant());
