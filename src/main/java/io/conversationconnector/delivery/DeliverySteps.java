@@ -61,7 +61,7 @@ public final class DeliverySteps {
         Map<String, Double> rates = new java.util.LinkedHashMap<>();
         subscriptions.values().stream().filter(s -> s.maxRatePerSecond() != null).forEach(s -> rates.put(s.id(), s.maxRatePerSecond()));
         this.scope = new DeliveryStore.Scope(
-                subscriptions.values().stream().filter(s -> s.maxRatePerSecond() == null).map(Subscription::id).toList(),
+                List.copyOf(subscriptions.keySet()),
                 rates, subscriptions.values().stream().filter(Subscription::ordered).map(Subscription::id).toList());
         Duration longest = subscriptions.values().stream().map(Subscription::timeout).max(Duration::compareTo)
                 .orElse(Duration.ofSeconds(10));

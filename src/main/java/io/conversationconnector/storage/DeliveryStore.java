@@ -31,14 +31,14 @@ public final class DeliveryStore {
     }
 
     /**
-     * Which subscriptions a claim takes from: those without a rate limit together, each rate-limited one on its
-     * own (it takes what its token bucket allows). Ordered subscriptions deliver one row per conversation at a time.
+     * What a claim takes from: the configured subscriptions (the disabled ones are skipped), their rate limits
+     * (a rate-limited one takes what its token bucket allows) and which deliver one row per conversation at a time.
      */
-    public record Scope(List<String> unlimited, Map<String, Double> rates, List<String> ordered) {
+    public record Scope(List<String> subscriptions, Map<String, Double> rates, List<String> ordered) {
     }
 
     /**
-     * Due rows of the given (enabled) subscriptions, oldest due first. A row of an ordered subscription waits while
+     * Due rows of one (enabled) subscription, oldest due first. A row of an ordered subscription waits while
      * an earlier row of its conversation is still pending or retrying (in flight, or waiting for its retry).
      */
     private static final String CLAIM = """
@@ -46,7 +46,7 @@ public final class DeliveryStore {
             FROM (SELECT o2.id FROM outbox o2 JOIN subscription_state s ON s.id = o2.subscription_id AND s.enabled
                   WHERE o2.state IN ('pending', 'retrying') AND o2.next_attempt_at <= :now
                     AND (o2.lease_until IS NULL OR o2.lease_until < :now)
-                    AND o2.subscription_id = ANY(:subscriptions)
+                    AND o2.subscription_id = :subscription
                     AND (o2.ordering_key IS NULL OR NOT o2.subscription_id = ANY(:ordered) OR NOT EXISTS (
                         SELECT 1 FROM outbox earlier
                         WHERE earlier.subscription_id = o2.subscription_id AND earlier.ordering_key = o2.ordering_key
@@ -77,6 +77,7 @@ public final class DeliveryStore {
             WHERE id = :id AND enabled""";
 
     private final Jdbi jdbi;
+    private final java.util.concurrent.atomic.AtomicInteger rotation = new java.util.concurrent.atomic.AtomicInteger();
 
     public DeliveryStore(Jdbi jdbi) {
         this.jdbi = jdbi;
@@ -93,21 +94,26 @@ public final class DeliveryStore {
     }
 
     /**
-     * Leases up to limit due deliveries; safe with several workers and nodes. Disabled subscriptions are left out
-     * before the claim query, so their backlog (a CRM outage) is not walked through on every poll.
+     * Leases up to limit due deliveries; safe with several workers and nodes. Subscription by subscription
+     * (each an index range), starting one further on every call so a backlog in one does not always come first;
+     * disabled ones are skipped before any query, so a paused subscription's backlog is never walked through.
      */
     public List<Claimed> claim(int limit, Instant now, Duration lease, Scope scope) {
         java.util.Set<String> enabled = new java.util.HashSet<>(jdbi.withHandle(h ->
                 h.createQuery("SELECT id FROM subscription_state WHERE enabled").mapTo(String.class).list()));
+        List<String> all = scope.subscriptions();
+        int start = all.isEmpty() ? 0 : Math.floorMod(rotation.getAndIncrement(), all.size());
         List<Claimed> claimed = new ArrayList<>();
-        for (Map.Entry<String, Double> rated : scope.rates().entrySet()) {
-            if (claimed.size() < limit && enabled.contains(rated.getKey())) {
-                claimed.addAll(claimRateLimited(rated.getKey(), rated.getValue(), limit - claimed.size(), now, lease, scope.ordered()));
+        for (int i = 0; i < all.size() && claimed.size() < limit; i++) {
+            String subscription = all.get((start + i) % all.size());
+            if (!enabled.contains(subscription)) {
+                continue;
             }
-        }
-        List<String> unlimited = scope.unlimited().stream().filter(enabled::contains).toList();
-        if (!unlimited.isEmpty() && claimed.size() < limit) {
-            claimed.addAll(jdbi.inTransaction(h -> claim(h, unlimited, scope.ordered(), limit - claimed.size(), now, lease)));
+            Double rate = scope.rates().get(subscription);
+            int room = limit - claimed.size();
+            claimed.addAll(rate == null
+                    ? jdbi.inTransaction(h -> claim(h, subscription, scope.ordered(), room, now, lease))
+                    : claimRateLimited(subscription, rate, room, now, lease, scope.ordered()));
         }
         return claimed;
     }
@@ -127,7 +133,7 @@ public final class DeliveryStore {
             if (allowed == 0) {
                 return List.<Claimed>of(); // the bucket refills continuously: nothing to write
             }
-            List<Claimed> claimed = claim(h, List.of(subscription), ordered, allowed, now, lease);
+            List<Claimed> claimed = claim(h, subscription, ordered, allowed, now, lease);
             if (!claimed.isEmpty()) {
                 h.createUpdate("UPDATE subscription_state SET rate_tokens = :tokens, rate_updated_at = :now WHERE id = :id")
                         .bind("tokens", tokens - claimed.size()).bind("now", at(now)).bind("id", subscription).execute();
@@ -136,10 +142,10 @@ public final class DeliveryStore {
         });
     }
 
-    private static List<Claimed> claim(Handle h, List<String> subscriptions, List<String> ordered, int limit, Instant now, Duration lease) {
+    private static List<Claimed> claim(Handle h, String subscription, List<String> ordered, int limit, Instant now, Duration lease) {
         return h.createQuery(CLAIM)
                 .bind("now", at(now)).bind("leaseUntil", at(now.plus(lease))).bind("limit", limit)
-                .bindArray("subscriptions", String.class, subscriptions).bindArray("ordered", String.class, ordered)
+                .bind("subscription", subscription).bindArray("ordered", String.class, ordered)
                 .map((rs, ctx) -> new Claimed(rs.getLong("id"), rs.getString("event_id"), rs.getString("subscription_id"),
                         rs.getInt("attempts"), rs.getInt("schedule_offset"), rs.getString("type"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
                         rs.getString("canonical"), rs.getString("raw_body")))
