@@ -125,6 +125,9 @@ public class ConnectorConfiguration implements CamelConfiguration {
                 io.conversationconnector.config.Durations.parse(autoDisableAfter, "application.properties", "connector.delivery.auto-disable-after"));
         LOG.info("Loaded {} subscription(s) from {}: {}", subscriptions.size(), config.resolve(SubscriptionsFile.FILE_NAME), subscriptions.keySet());
 
+        atLeastOne("connector.delivery.batch-size", deliveryBatchSize);
+        atLeastOne("connector.delivery.parallelism", deliveryParallelism);
+        atLeastOne("connector.delivery.in-flight", deliveryInFlight);
         Database database = Database.start(new Database.Settings(dbUrl, dbUser, dbPassword, Path.of(dataDir),
                 embeddedDbPort, poolSize, connectionTimeoutMs));
         manage(context, "database", database);
@@ -194,6 +197,12 @@ public class ConnectorConfiguration implements CamelConfiguration {
         // Printed once, on the console only (not through the logger), so it can be copied; set ADMIN_TOKEN to fix it.
         System.out.println("ADMIN_TOKEN is not set; generated one for this run: " + generated);
         return generated;
+    }
+
+    private static void atLeastOne(String key, int value) {
+        if (value < 1) {
+            throw new io.conversationconnector.config.ConfigException("application.properties", key, "must be at least 1, not " + value);
+        }
     }
 
     /** Ties a resource's lifetime to the CamelContext: closed when the context stops, after the routes. */

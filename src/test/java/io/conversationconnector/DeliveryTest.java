@@ -396,6 +396,12 @@ class DeliveryTest {
         assertThat(app.api("POST", "/api/subscriptions/crm-maintenance/disable", token, "{\"reason\":\"\"}").statusCode()).isEqualTo(400);
     }
 
+    @Test
+    void aDeliverySettingBelowOneStopsStartUpNamingTheKey() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConnectorHarness.start(Map.of("connector.delivery.in-flight", "0")).close())
+                .hasStackTraceContaining("application.properties: connector.delivery.in-flight: must be at least 1, not 0");
+    }
+
     static ObjectNode deliveryReport(String conversationId, String messageId) throws Exception {
         ObjectNode n = (ObjectNode) JSON.readTree(Webhooks.fixture("sinch/delivery_delivered_pricing_string.json"));
         ((ObjectNode) n.get("message_delivery_report")).put("conversation_id", conversationId).put("message_id", messageId + "-" + conversationId);
