@@ -11,13 +11,7 @@ DURATION=${DURATION:-30}
 CONCURRENCY=${CONCURRENCY:-32}
 WARMUP=${WARMUP:-10}
 RATE=${RATE:-}
-export BENCH_CRM_PORT=${BENCH_CRM_PORT:-18490}
-
-java bench/StubCrm.java "$BENCH_CRM_PORT" whsec_YmVuY2gtb25seS1zZWNyZXQtMzItYnl0ZXMtbG9uZyE= > /dev/null &
-CRM=$!
-trap 'kill $CRM 2>/dev/null || true' EXIT
-CONFIG_DIR=bench/delivery-config start_connector
-trap 'stop_connector; kill $CRM 2>/dev/null || true' EXIT
+start_crm_and_connector
 echo "== delivery: $(nproc) cores, concurrency $CONCURRENCY, ${DURATION}s after ${WARMUP}s warm-up${RATE:+, paced to $RATE/s}"
 java bench/LoadDriver.java 127.0.0.1 "$HTTP_PORT" "$DURATION" "$CONCURRENCY" "$WARMUP" \
   sinch-bench bench-sinch-secret bird-bench bench-bird-key "http://127.0.0.1/webhooks/bird-bench" $RATE

@@ -9,13 +9,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 DURATION=${DURATION:-40}
 CONCURRENCY=${CONCURRENCY:-32}
-export BENCH_CRM_PORT=${BENCH_CRM_PORT:-18490}
-
-java bench/StubCrm.java "$BENCH_CRM_PORT" whsec_YmVuY2gtb25seS1zZWNyZXQtMzItYnl0ZXMtbG9uZyE= > /dev/null &
-CRM=$!
-trap 'kill $CRM 2>/dev/null || true' EXIT
-CONFIG_DIR=bench/delivery-config start_connector
-trap 'stop_connector; kill $CRM 2>/dev/null || true' EXIT
+start_crm_and_connector
 curl -sS --fail-with-body -X POST -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' -d '{"reason":"bench: CRM outage"}' \
   "http://127.0.0.1:$HTTP_PORT/api/subscriptions/bench-crm/disable" > /dev/null
 echo "== drain: $(nproc) cores; CRM paused, ingesting for ${DURATION}s at concurrency $CONCURRENCY"

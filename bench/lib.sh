@@ -29,3 +29,14 @@ stop_connector() {
 bench_java() {
   java -cp "$(ls target/lib/postgresql-*.jar)" "$@"
 }
+
+# The delivery benchmarks: bench/StubCrm.java (verifies every signature) on BENCH_CRM_PORT, and the connector
+# with bench/delivery-config (one subscription, bench-crm, to that stub); both stopped on exit.
+start_crm_and_connector() {
+  export BENCH_CRM_PORT=${BENCH_CRM_PORT:-18490}
+  java bench/StubCrm.java "$BENCH_CRM_PORT" whsec_YmVuY2gtb25seS1zZWNyZXQtMzItYnl0ZXMtbG9uZyE= > /dev/null &
+  CRM=$!
+  trap 'kill $CRM 2>/dev/null || true' EXIT
+  CONFIG_DIR=bench/delivery-config start_connector
+  trap 'stop_connector; kill $CRM 2>/dev/null || true' EXIT
+}
