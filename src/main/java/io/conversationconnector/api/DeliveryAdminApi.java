@@ -119,7 +119,7 @@ public final class DeliveryAdminApi {
     public void enable(Exchange exchange) throws IOException {
         String id = header(exchange, "id");
         if (!subscriptions.containsKey(id) || !store.enable(id, clock.instant())) {
-            throw WebhookRejected.notFound("subscription_not_found", "no subscription '" + id + "' in subscriptions.yaml");
+            throw unknownSubscription(id);
         }
         respond(exchange, 200, Map.of("id", id, "enabled", true));
     }
@@ -131,7 +131,7 @@ public final class DeliveryAdminApi {
     public void disable(Exchange exchange) throws IOException {
         String id = header(exchange, "id");
         if (!subscriptions.containsKey(id)) {
-            throw WebhookRejected.notFound("subscription_not_found", "no subscription '" + id + "' in subscriptions.yaml");
+            throw unknownSubscription(id);
         }
         com.fasterxml.jackson.databind.JsonNode body = AdminApiSupport.optionalJsonBody(exchange, json);
         String reason = "disabled by operator";
@@ -143,6 +143,10 @@ public final class DeliveryAdminApi {
         }
         store.disable(id, reason, clock.instant());
         respond(exchange, 200, Map.of("id", id, "enabled", false, "disabledReason", reason));
+    }
+
+    private static WebhookRejected unknownSubscription(String id) {
+        return WebhookRejected.notFound("subscription_not_found", "no subscription '" + id + "' in subscriptions.yaml");
     }
 
     private static String header(Exchange exchange, String name) {

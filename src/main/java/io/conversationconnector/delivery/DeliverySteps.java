@@ -34,7 +34,7 @@ public final class DeliverySteps {
     private final Clock clock;
     private final ObjectMapper json;
     private final int batchSize;
-    /** How long a claimed batch is held: see {@link #claim}. Depends on configuration only. */
+    /** How long a claimed row is held: see {@link #claim}. Depends on configuration only. */
     private final Duration lease;
     private final Map<String, Duration> disableAfter = new java.util.HashMap<>();
     private final DeliveryStore.Scope scope;
@@ -62,7 +62,7 @@ public final class DeliverySteps {
         subscriptions.values().stream().filter(s -> s.maxRatePerSecond() != null).forEach(s -> rates.put(s.id(), s.maxRatePerSecond()));
         this.scope = new DeliveryStore.Scope(
                 List.copyOf(subscriptions.keySet()),
-                rates, subscriptions.values().stream().filter(Subscription::ordered).map(Subscription::id).toList());
+                rates, subscriptions.values().stream().filter(Subscription::ordered).map(Subscription::id).collect(java.util.stream.Collectors.toUnmodifiableSet()));
         Duration longest = subscriptions.values().stream().map(Subscription::timeout).max(Duration::compareTo)
                 .orElse(Duration.ofSeconds(10));
         this.maxInFlight = maxInFlight;

@@ -34,7 +34,7 @@ public final class DeliveryStore {
      * What a claim takes from: the configured subscriptions (the disabled ones are skipped), their rate limits
      * (a rate-limited one takes what its token bucket allows) and which deliver one row per conversation at a time.
      */
-    public record Scope(List<String> subscriptions, Map<String, Double> rates, List<String> ordered) {
+    public record Scope(List<String> subscriptions, Map<String, Double> rates, java.util.Set<String> ordered) {
     }
 
     /**
@@ -47,7 +47,7 @@ public final class DeliveryStore {
                   WHERE o2.state IN ('pending', 'retrying') AND o2.next_attempt_at <= :now
                     AND (o2.lease_until IS NULL OR o2.lease_until < :now)
                     AND o2.subscription_id = :subscription
-                    AND (o2.ordering_key IS NULL OR NOT o2.subscription_id = ANY(:ordered) OR NOT EXISTS (
+                    AND (NOT :ordered OR o2.ordering_key IS NULL OR NOT EXISTS (
                         SELECT 1 FROM outbox earlier
                         WHERE earlier.subscription_id = o2.subscription_id AND earlier.ordering_key = o2.ordering_key
                           AND earlier.id < o2.id AND earlier.state IN ('pending', 'retrying')))
@@ -111,19 +111,22 @@ public final class DeliveryStore {
             }
             Double rate = scope.rates().get(subscription);
             int room = limit - claimed.size();
+            boolean ordered = scope.ordered().contains(subscription);
             claimed.addAll(rate == null
-                    ? jdbi.inTransaction(h -> claim(h, subscription, scope.ordered(), room, now, lease))
-                    : claimRateLimited(subscription, rate, room, now, lease, scope.ordered()));
+                    ? jdbi.inTransaction(h -> claim(h, subscription, ordered, room, now, lease))
+                    : claimRateLimited(subscription, rate, room, now, lease, ordered));
         }
         return claimed;
     }
 
     private List<Claimed> claimRateLimited(String subscription, double ratePerSecond, int limit, Instant now, Duration lease,
-                                           List<String> ordered) {
+                                           boolean ordered) {
         return jdbi.inTransaction(h -> {
             var bucket = h.createQuery(BUCKET).bind("id", subscription)
-                    .map((rs, ctx) -> new RateLimit.Bucket((Double) rs.getObject("rate_tokens"),
-                            rs.getObject("rate_updated_at", OffsetDateTime.class) == null ? null : rs.getObject("rate_updated_at", OffsetDateTime.class).toInstant()))
+                    .map((rs, ctx) -> {
+                        OffsetDateTime updatedAt = rs.getObject("rate_updated_at", OffsetDateTime.class);
+                        return new RateLimit.Bucket((Double) rs.getObject("rate_tokens"), updatedAt == null ? null : updatedAt.toInstant());
+                    })
                     .findOne();
             if (bucket.isEmpty()) {
                 return List.<Claimed>of(); // disabled
@@ -142,10 +145,10 @@ public final class DeliveryStore {
         });
     }
 
-    private static List<Claimed> claim(Handle h, String subscription, List<String> ordered, int limit, Instant now, Duration lease) {
+    private static List<Claimed> claim(Handle h, String subscription, boolean ordered, int limit, Instant now, Duration lease) {
         return h.createQuery(CLAIM)
                 .bind("now", at(now)).bind("leaseUntil", at(now.plus(lease))).bind("limit", limit)
-                .bind("subscription", subscription).bindArray("ordered", String.class, ordered)
+                .bind("subscription", subscription).bind("ordered", ordered)
                 .map((rs, ctx) -> new Claimed(rs.getLong("id"), rs.getString("event_id"), rs.getString("subscription_id"),
                         rs.getInt("attempts"), rs.getInt("schedule_offset"), rs.getString("type"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
                         rs.getString("canonical"), rs.getString("raw_body")))
