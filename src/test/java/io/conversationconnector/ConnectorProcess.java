@@ -1,5 +1,6 @@
 package io.conversationconnector;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.File;
@@ -17,6 +18,7 @@ import java.util.Map;
 /** The connector as a real separate JVM (for kill -9 tests), and plain HTTP calls to it. */
 final class ConnectorProcess {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private ConnectorProcess() {
     }
@@ -49,6 +51,17 @@ final class ConnectorProcess {
                 HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/webhooks/sinch-test"))
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
                         HttpResponse.BodyHandlers.ofString()).statusCode() == 401);
+    }
+
+    /** Posts count signed Sinch webhooks with unique ids (prefix + i); each must be acknowledged (202). */
+    static List<String> postAcknowledgedSinch(int port, String prefix, int count) throws Exception {
+        List<String> acknowledged = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            HttpResponse<String> resp = post(port, Webhooks.sinch(WebhookIngestTest.uniqueSinch(prefix + i)));
+            assertThat(resp.statusCode()).isEqualTo(202);
+            acknowledged.add(JSON.readTree(resp.body()).get("id").asText());
+        }
+        return acknowledged;
     }
 
     static HttpResponse<String> post(int port, Webhooks.Request r) throws Exception {

@@ -2,7 +2,6 @@ package io.conversationconnector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,7 +11,6 @@ import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +20,6 @@ import org.junit.jupiter.api.Test;
  */
 class CrashRecoveryTest {
     static final Path TEST_CONFIG = Path.of("src/test/resources/test-config").toAbsolutePath();
-    static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void killMinus9LosesNothingAcknowledgedAndTheNextStartRecoversByItself() throws Exception {
@@ -41,12 +38,7 @@ class CrashRecoveryTest {
         long leftoverPid;
         try {
             ConnectorProcess.awaitReady(port);
-            for (int i = 0; i < 40; i++) {
-                Webhooks.Request r = Webhooks.sinch(WebhookIngestTest.uniqueSinch("crash-" + i));
-                HttpResponse<String> resp = ConnectorProcess.post(port, r);
-                assertThat(resp.statusCode()).isEqualTo(202);
-                acknowledged.add(JSON.readTree(resp.body()).get("id").asText());
-            }
+            acknowledged.addAll(ConnectorProcess.postAcknowledgedSinch(port, "crash-", 40));
             leftoverPid = postmasterPid(dataDir);
         } finally {
             first.destroyForcibly(); // SIGKILL: no shutdown hook runs, the PostgreSQL daemon is left behind

@@ -3,7 +3,6 @@ package io.conversationconnector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,12 +59,7 @@ class DeliveryCrashTest {
             List<String> acknowledged = new ArrayList<>();
             try {
                 ConnectorProcess.awaitReady(port);
-                for (int i = 0; i < 150; i++) {
-                    Webhooks.Request r = Webhooks.sinch(WebhookIngestTest.uniqueSinch("dcrash-" + i));
-                    HttpResponse<String> resp = ConnectorProcess.post(port, r);
-                    assertThat(resp.statusCode()).isEqualTo(202);
-                    acknowledged.add(JSON.readTree(resp.body()).get("id").asText());
-                }
+                acknowledged.addAll(ConnectorProcess.postAcknowledgedSinch(port, "dcrash-", 150));
                 // Kill while deliveries are still going out.
                 await().atMost(Duration.ofSeconds(20)).until(() -> crm.received("/all").size() >= 10);
                 assertThat(crm.received("/all").size()).isLessThan(acknowledged.size());
