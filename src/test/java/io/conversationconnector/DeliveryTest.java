@@ -129,7 +129,8 @@ class DeliveryTest {
         crm.script("/flaky", StubCrm.Response.of(500), new StubCrm.Response(429, Map.of("Retry-After", "1"), "slow down"),
                 StubCrm.Response.of(200));
         crm.script("/gone", StubCrm.Response.of(410));
-        crm.script("/reject", new StubCrm.Response(400, Map.of(), "{\"error\":\"unknown field\"}"));
+        // A NUL in the answer (PostgreSQL text cannot hold one) must not stop its outcome from being stored.
+        crm.script("/reject", new StubCrm.Response(400, Map.of(), "{\"error\":\"unknown\u0000field\"}"));
         crm.script("/replay", new StubCrm.Response(422, Map.of(), "missing field"), StubCrm.Response.of(200));
         crm.script("/pause", StubCrm.Response.of(410), StubCrm.Response.of(200));
         crm.script("/broken", StubCrm.Response.of(503));

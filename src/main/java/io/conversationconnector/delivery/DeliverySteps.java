@@ -169,11 +169,12 @@ public final class DeliverySteps {
         }
     }
 
+    /** One line of at most 300 characters; control characters (a NUL, which PostgreSQL text refuses) become spaces. */
     private static String excerpt(String s) {
         if (s == null) {
             return null;
         }
-        String oneLine = s.replaceAll("\\s+", " ").strip();
+        String oneLine = s.replaceAll("[\\s\\p{Cntrl}]+", " ").strip();
         return oneLine.length() <= 300 ? oneLine : oneLine.substring(0, 300) + "…";
     }
 }
