@@ -91,6 +91,11 @@ class AdminApiTest {
         expect(app.api("POST", "/api/opt-outs", TOKEN, "{\"phone\":"), 400, "malformed_json");
         expect(app.api("POST", "/api/opt-outs", TOKEN, "{\"phone\":\"555\"}"), 400, "invalid_phone");
         expect(app.api("POST", "/api/opt-outs", TOKEN, "[]"), 400, "malformed_json");
+        // PostgreSQL text cannot hold a NUL: refused as bad input, not a 500 from the database.
+        expect(app.api("POST", "/api/opt-outs", TOKEN, "{\"phone\":\"+573001112233\",\"note\":\"a\\u0000b\"}"), 400, "invalid_text");
+        assertThat(app.api("POST", "/api/opt-outs", TOKEN, "{\"phone\":\"+573001112233\"}").statusCode()).isEqualTo(201);
+        expect(app.api("DELETE", "/api/opt-outs/+573001112233?reason=a%00b", TOKEN, null), 400, "invalid_text");
+        assertThat(app.api("DELETE", "/api/opt-outs/+573001112233", TOKEN, null).statusCode()).as("still on the list").isEqualTo(200);
         expect(app.api("GET", "/api/conversations/conv_nope", TOKEN, null), 404, "conversation_not_found");
         expect(app.api("GET", "/api/events/evt_nope", TOKEN, null), 404, "event_not_found");
         expect(app.api("DELETE", "/api/opt-outs/+573009999999", TOKEN, null), 404, "not_opted_out");

@@ -39,7 +39,25 @@ final class AdminApiSupport {
     /** A query or path parameter; blank counts as absent. */
     static String header(Exchange exchange, String name) {
         String v = exchange.getMessage().getHeader(name, String.class);
+        if (v != null && v.indexOf('\u0000') >= 0) {
+            throw nul(name);
+        }
         return v == null || v.isBlank() ? null : v;
+    }
+
+    /** PostgreSQL text cannot hold a NUL: it is bad input (400), not a database failure (500). */
+    private static WebhookRejected nul(String where) {
+        return WebhookRejected.badRequest("invalid_text", where + " may not contain a NUL character");
+    }
+
+    private static void requireNoNul(JsonNode node, String where) {
+        if (node.isTextual() && node.textValue().indexOf('\u0000') >= 0) {
+            throw nul(where);
+        }
+        node.fields().forEachRemaining(f -> requireNoNul(f.getValue(), f.getKey()));
+        if (node.isArray()) {
+            node.forEach(element -> requireNoNul(element, where));
+        }
     }
 
     /** An ISO-8601 time parameter (null when absent); 400 invalid_&lt;name&gt; when unreadable. */
@@ -88,6 +106,9 @@ final class AdminApiSupport {
         }
         if (node != null && !node.isObject()) {
             throw WebhookRejected.badRequest("malformed_json", "the body must be a JSON object");
+        }
+        if (node != null) {
+            requireNoNul(node, "the body");
         }
         return node;
     }
