@@ -403,6 +403,38 @@ class DeliveryTest {
                 .hasStackTraceContaining("application.properties: connector.delivery.in-flight: must be at least 1, not 0");
     }
 
+    /** An outcome PostgreSQL refuses (here a NUL in its error text) must not hold the outcomes stored with it back. */
+    @Test
+    void anOutcomeTheDatabaseRefusesDoesNotHoldBackTheOthers() throws Exception {
+        var jdbi = app.jdbi();
+        java.time.Instant now = app.clock.instant();
+        // Rows of a subscription that is not configured: the running claim loop never takes them.
+        List<Long> ids = jdbi.withHandle(h -> {
+            h.execute("INSERT INTO subscription_state (id, enabled, updated_at) VALUES ('outcome-probe', true, now()) ON CONFLICT DO NOTHING");
+            return java.util.stream.IntStream.range(0, 3).mapToObj(i -> h.createQuery("""
+                    INSERT INTO outbox (event_id, subscription_id, state, attempts, next_attempt_at, created_at)
+                    VALUES (:event, 'outcome-probe', 'pending', 1, now(), now()) RETURNING id""")
+                    .bind("event", "evt_outcome_probe_" + i + "_" + System.nanoTime()).mapTo(Long.class).one()).toList();
+        });
+        java.util.concurrent.atomic.AtomicInteger released = new java.util.concurrent.atomic.AtomicInteger();
+        var store = new io.conversationconnector.storage.DeliveryStore(jdbi);
+        try (var writer = new io.conversationconnector.delivery.OutcomeWriter(store, Map.of(), app.clock, released::addAndGet)) {
+            for (int i = 0; i < 3; i++) {
+                writer.add(new io.conversationconnector.storage.DeliveryStore.Result(ids.get(i), 1, now, 400, 5, "dead", "dead",
+                        null, i == 1 ? "bad\u0000answer" : "rejected " + i, null, "outcome-probe"));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> released.get() == 3);
+        }
+        List<Map<String, Object>> rows = jdbi.withHandle(h -> h.createQuery(
+                "SELECT id, state, last_error FROM outbox WHERE id IN (<ids>) ORDER BY id").bindList("ids", ids).mapToMap().list());
+        assertThat(rows).extracting(r -> r.get("state")).containsExactly("dead", "dead", "dead");
+        assertThat(rows).extracting(r -> r.get("last_error"))
+                .containsExactly("rejected 0", "the outcome's error text could not be stored", "rejected 2");
+        int attempts = jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM delivery_attempt WHERE outbox_id IN (<ids>)")
+                .bindList("ids", ids).mapTo(Integer.class).one());
+        assertThat(attempts).isEqualTo(3);
+    }
+
     static ObjectNode deliveryReport(String conversationId, String messageId) throws Exception {
         ObjectNode n = (ObjectNode) JSON.readTree(Webhooks.fixture("sinch/delivery_delivered_pricing_string.json"));
         ((ObjectNode) n.get("message_delivery_report")).put("conversation_id", conversationId).put("message_id", messageId + "-" + conversationId);

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
 import io.conversationconnector.storage.DeliveryStore;
+import io.conversationconnector.storage.InboxWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,14 +63,15 @@ public final class OutcomeWriter implements AutoCloseable {
                     batch.add(first);
                     queue.drainTo(batch, MAX_BATCH - 1);
                 }
-                store.recordAll(List.copyOf(batch), disableAfter, clock.instant());
+                write(batch);
                 released.accept(batch.size());
                 batch.clear();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                // Kept for the next try; closing gives up (the leases end and the rows go out again).
+                // The database is unreachable: keep the batch for the next try; closing gives up (the leases end
+                // and the rows go out again with the same webhook-id).
                 LOG.warn("storing {} delivery outcome(s) failed, retrying in 1 s: {}", batch.size(), e.getMessage());
                 if (closing) {
                     return;
@@ -81,6 +83,42 @@ public final class OutcomeWriter implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    /**
+     * Stores the batch. An outcome the database refuses for itself (not because it is unreachable) must not hold
+     * every later outcome back: the batch is split and each outcome stored alone; one that is still refused is
+     * stored once more without its error text, and if even that fails it is given up (logged), so its lease ends
+     * and the row is delivered again. Throws only when the database is unreachable.
+     */
+    private void write(List<DeliveryStore.Result> batch) {
+        try {
+            store.recordAll(List.copyOf(batch), disableAfter, clock.instant());
+            return;
+        } catch (RuntimeException e) {
+            if (InboxWriter.isConnectionProblem(e)) {
+                throw e;
+            }
+            if (batch.size() > 1) {
+                LOG.warn("storing {} delivery outcomes failed ({}); storing each alone", batch.size(), e.getMessage());
+                for (DeliveryStore.Result one : batch) {
+                    write(List.of(one));
+                }
+                return;
+            }
+        }
+        DeliveryStore.Result refused = batch.get(0);
+        DeliveryStore.Result withoutText = refused.withError("the outcome's error text could not be stored");
+        try {
+            store.recordAll(List.of(withoutText), disableAfter, clock.instant());
+            LOG.warn("outcome of outbox row {} stored without its error text, which the database refused", refused.outboxId());
+        } catch (RuntimeException e) {
+            if (InboxWriter.isConnectionProblem(e)) {
+                throw e;
+            }
+            LOG.error("outcome of outbox row {} could not be stored; it will be delivered again when its lease ends",
+                    refused.outboxId(), e);
         }
     }
 

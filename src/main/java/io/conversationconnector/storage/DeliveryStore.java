@@ -28,6 +28,10 @@ public final class DeliveryStore {
     public record Result(long outboxId, int attempt, Instant startedAt, Integer statusCode, long latencyMillis,
                          String state, String outcome, Instant nextAttemptAt, String error, String disableSubscription,
                          String subscriptionId) {
+        public Result withError(String replacement) {
+            return new Result(outboxId, attempt, startedAt, statusCode, latencyMillis, state, outcome, nextAttemptAt,
+                    replacement, disableSubscription, subscriptionId);
+        }
     }
 
     /**

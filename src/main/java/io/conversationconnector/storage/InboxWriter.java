@@ -312,7 +312,8 @@ public final class InboxWriter implements AutoCloseable {
         }
     }
 
-    static boolean isConnectionProblem(Throwable t) {
+    /** The database could not be reached (as opposed to refusing this particular write). */
+    public static boolean isConnectionProblem(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof SQLTransientConnectionException || c instanceof org.jdbi.v3.core.ConnectionException) {
                 return true;
