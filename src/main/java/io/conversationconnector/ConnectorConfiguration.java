@@ -41,6 +41,11 @@ import io.conversationconnector.storage.Database;
 import io.conversationconnector.storage.DatabaseHealthCheck;
 import io.conversationconnector.storage.InboxWriter;
 import io.conversationconnector.storage.OptOutStore;
+import io.conversationconnector.storage.SweepStore;
+import io.conversationconnector.sweep.ClusteredQuartz;
+import io.conversationconnector.sweep.SweepSchedule;
+import io.conversationconnector.sweep.Sweeps;
+import io.conversationconnector.config.Durations;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -93,6 +98,22 @@ public class ConnectorConfiguration implements CamelConfiguration {
     int deliveryBatchSize;
     @PropertyInject(value = "connector.delivery.in-flight", defaultValue = "128")
     int deliveryInFlight;
+    @PropertyInject(value = "connector.sweep.interval", defaultValue = "30s")
+    String sweepInterval;
+    @PropertyInject(value = "connector.sweep.cron-expression", defaultValue = "")
+    String sweepCronExpression;
+    @PropertyInject(value = "connector.sweep.inactivity-timeout", defaultValue = "")
+    String defaultInactivityTimeout;
+    @PropertyInject(value = "connector.sweep.window-expiring-lead", defaultValue = "1h")
+    String windowExpiringLead;
+    @PropertyInject(value = "connector.sweep.batch-size", defaultValue = "2000")
+    int sweepBatchSize;
+    @PropertyInject(value = "connector.sweep.scheduler-name", defaultValue = "conversation-connector")
+    String schedulerName;
+    @PropertyInject(value = "connector.retention.age", defaultValue = "30d")
+    String retention;
+    @PropertyInject(value = "connector.retention.cron", defaultValue = "0 7/10 * * * ?")
+    String retentionCron;
     @PropertyInject(value = "connector.ingest.writers", defaultValue = "2")
     int writers;
     @PropertyInject(value = "connector.ingest.max-batch", defaultValue = "256")
@@ -128,6 +149,20 @@ public class ConnectorConfiguration implements CamelConfiguration {
         atLeastOne("connector.delivery.batch-size", deliveryBatchSize);
         atLeastOne("connector.delivery.parallelism", deliveryParallelism);
         atLeastOne("connector.delivery.in-flight", deliveryInFlight);
+        atLeastOne("connector.sweep.batch-size", sweepBatchSize);
+        // Checked before the database starts: a wrong setting stops start-up naming it.
+        String sweepCron = SweepSchedule.cron(sweepCronExpression, Durations.parse(sweepInterval, "application.properties",
+                "connector.sweep.interval (SWEEP_INTERVAL)"), "application.properties", "connector.sweep.cron-expression (SWEEP_CRON)",
+                "connector.sweep.interval (SWEEP_INTERVAL)");
+        SweepSchedule.validCron(retentionCron, "application.properties", "connector.retention.cron (RETENTION_CRON)");
+        context.getPropertiesComponent().addOverrideProperty("connector.sweep.cron", sweepCron);
+        Duration inactivityDefault = defaultInactivityTimeout == null || defaultInactivityTimeout.isBlank() ? null
+                : positive(Durations.parse(defaultInactivityTimeout, "application.properties", "connector.sweep.inactivity-timeout (INACTIVITY_TIMEOUT)"),
+                "connector.sweep.inactivity-timeout (INACTIVITY_TIMEOUT)");
+        Duration expiringLead = positive(Durations.parse(windowExpiringLead, "application.properties",
+                "connector.sweep.window-expiring-lead (WINDOW_EXPIRING_LEAD)"), "connector.sweep.window-expiring-lead (WINDOW_EXPIRING_LEAD)");
+        Duration retentionAge = positive(Durations.parse(retention, "application.properties", "connector.retention.age (RETENTION)"),
+                "connector.retention.age (RETENTION)");
         Database database = Database.start(new Database.Settings(dbUrl, dbUser, dbPassword, Path.of(dataDir),
                 embeddedDbPort, poolSize, connectionTimeoutMs));
         manage(context, "database", database);
@@ -150,7 +185,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.getRegistry().bind("errorResponses", new ErrorResponses(json));
         context.addStartupListener(new HttpErrorPages(httpPort));
         context.getRegistry().bind("readEventType", new ReadEventType());
-        for (String branch : List.of("closed", "optStatus", "delivery", "inboundMessage", "lifecycle", "other")) {
+        for (String branch : List.of("closed", "optStatus", "delivery", "inboundMessage", "windowNotice", "lifecycle", "other")) {
             context.getRegistry().bind(branch + "Branch", new BranchStep(branch.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT)));
         }
 
@@ -184,6 +219,23 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.getRegistry().bind("adminAuth", new AdminAuth(token));
         OptOutStore optOuts = new OptOutStore(database.jdbi(), clock);
         context.getRegistry().bind("adminApi", new AdminApi(database.jdbi(), optOuts, clock, json));
+
+        // Sweeps: Quartz's clustered job store lives in the same database; the scheduler stops before it closes.
+        org.quartz.impl.StdSchedulerFactory quartz = ClusteredQuartz.factory(schedulerName, database.dataSource(), 3);
+        context.getComponent("quartz", org.apache.camel.component.quartz.QuartzComponent.class).setSchedulerFactory(quartz);
+        manage(context, "sweep-scheduler", () -> {
+            for (org.quartz.Scheduler scheduler : quartz.getAllSchedulers()) {
+                scheduler.shutdown(true);
+            }
+        });
+        Sweeps sweeps = new Sweeps(new SweepStore(database.jdbi(), subscriptions.values()), sources, inactivityDefault,
+                expiringLead, retentionAge, sweepBatchSize, clock, json);
+        context.getRegistry().bind("findIdleConversations", (Processor) sweeps::findIdleConversations);
+        context.getRegistry().bind("findWindowNotices", (Processor) sweeps::findWindowNotices);
+        context.getRegistry().bind("commitSweep", (Processor) sweeps::commit);
+        context.getRegistry().bind("summarizeSweep", (Processor) sweeps::summarize);
+        context.getRegistry().bind("applyRetention", (Processor) sweeps::retire);
+
         context.getRegistry().bind("deliveryAdminApi", new DeliveryAdminApi(database.jdbi(), deliveryStore, subscriptions, clock, json));
     }
 
@@ -203,6 +255,13 @@ public class ConnectorConfiguration implements CamelConfiguration {
         if (value < 1) {
             throw new io.conversationconnector.config.ConfigException("application.properties", key, "must be at least 1, not " + value);
         }
+    }
+
+    private static Duration positive(Duration d, String key) {
+        if (d.isNegative() || d.isZero()) {
+            throw new io.conversationconnector.config.ConfigException("application.properties", key, "must be longer than 0, not " + d);
+        }
+        return d;
     }
 
     /** Ties a resource's lifetime to the CamelContext: closed when the context stops, after the routes. */

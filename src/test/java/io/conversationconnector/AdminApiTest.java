@@ -42,7 +42,7 @@ class AdminApiTest {
     @Test
     void everyOperationButTheDocumentRequiresTheBearerToken() throws Exception {
         for (String[] op : documentedOperations()) {
-            String path = op[1].replace("{id}", "x").replace("{phone}", "+573001234567");
+            String path = op[1].replace("{id}", "x").replace("{name}", "x").replace("{phone}", "+573001234567");
             String body = op[0].equals("POST") ? "{\"phone\":\"+573001234567\"}" : null;
             if (path.equals("/api/openapi.json")) {
                 assertThat(app.api(op[0], path, null, null).statusCode()).isEqualTo(200);

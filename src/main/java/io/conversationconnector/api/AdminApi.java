@@ -277,6 +277,16 @@ public final class AdminApi {
     }
 
     /** The OpenAPI 3 description of this API (src/main/resources/openapi.json). */
+    /** POST /api/sweeps/{name}/run with a name that is not a sweep. */
+    public void unknownSweep(Exchange exchange) {
+        throw WebhookRejected.notFound("unknown_sweep", "sweeps are inactivity, windows and retention");
+    }
+
+    /** The JSON text a route step left in the body, answered 200 (a sweep's summary). */
+    public void answerJson(Exchange exchange) {
+        io.conversationconnector.ingest.HttpResponses.json(exchange, 200, exchange.getMessage().getBody(String.class));
+    }
+
     public void openApi(Exchange exchange) throws IOException {
         if (openApiDocument == null) {
             try (var in = AdminApi.class.getResourceAsStream("/openapi.json")) {

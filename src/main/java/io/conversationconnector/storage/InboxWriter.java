@@ -5,7 +5,6 @@ import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -22,9 +21,6 @@ import io.conversationconnector.config.Subscription;
 import io.conversationconnector.ingest.IngestUnit;
 import io.conversationconnector.ingest.PendingEvent;
 import io.conversationconnector.ingest.WebhookRejected;
-import io.conversationconnector.state.ConversationChange;
-import io.conversationconnector.state.OptOutChange;
-import io.conversationconnector.state.WindowChange;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -45,25 +41,6 @@ public final class InboxWriter implements AutoCloseable {
     private static final String INSERT_NONCE = """
             INSERT INTO webhook_nonce (source, nonce, seen_at) VALUES (:source, :nonce, :seenAt)
             ON CONFLICT DO NOTHING""";
-    /** All events of a batch in one statement (arrays, unnest): one parse and plan, however many events. */
-    private static final String INSERT_EVENTS = """
-            INSERT INTO inbox_event (id, source, provider, provider_event_id, type, branch, occurred_at, received_at,
-                                     conversation_id, contact_phone, canonical, raw_body, request_headers)
-            SELECT id, source, provider, provider_event_id, type, branch, CAST(occurred_at AS timestamptz),
-                   CAST(received_at AS timestamptz), conversation_id, contact_phone, CAST(canonical AS jsonb), raw_body,
-                   CAST(request_headers AS jsonb)
-            FROM unnest(:ids, :sources, :providers, :providerEventIds, :types, :branches, :occurredAts, :receivedAts,
-                        :conversationIds, :contactPhones, :canonicals, :rawBodies, :headers)
-                 AS e(id, source, provider, provider_event_id, type, branch, occurred_at, received_at, conversation_id,
-                      contact_phone, canonical, raw_body, request_headers)
-            ON CONFLICT (source, provider_event_id) DO NOTHING
-            RETURNING id""";
-    /** One outbox row per new event and matching subscription (delivery happens later, never in the request). */
-    private static final String ENQUEUE = """
-            INSERT INTO outbox (event_id, subscription_id, ordering_key, state, attempts, next_attempt_at, created_at)
-            SELECT event_id, subscription_id, ordering_key, 'pending', 0, :now, :now
-            FROM unnest(:eventIds, :subscriptionIds, :orderingKeys) AS x(event_id, subscription_id, ordering_key)
-            ON CONFLICT (event_id, subscription_id) DO NOTHING""";
     private static final String EXISTING_ID = """
             SELECT id FROM inbox_event WHERE source = :source AND provider_event_id = :providerEventId""";
 
@@ -79,7 +56,7 @@ public final class InboxWriter implements AutoCloseable {
     }
 
     private final Jdbi jdbi;
-    private final java.util.Collection<Subscription> subscriptions;
+    private final EventRecorder recorder;
     private final java.time.Clock clock;
     private final ObjectMapper json;
     private final Settings settings;
@@ -90,7 +67,7 @@ public final class InboxWriter implements AutoCloseable {
     public InboxWriter(Jdbi jdbi, java.util.Collection<Subscription> subscriptions, java.time.Clock clock, ObjectMapper json,
                        Settings settings) {
         this.jdbi = jdbi;
-        this.subscriptions = List.copyOf(subscriptions);
+        this.recorder = new EventRecorder(subscriptions);
         this.clock = clock;
         this.json = json;
         this.settings = settings;
@@ -209,107 +186,32 @@ public final class InboxWriter implements AutoCloseable {
                 replayed[withNonce.get(k)] = counts[k] == 0;
             }
         }
-        Columns c = new Columns();
+        List<EventRecorder.Row> rows = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
             if (!replayed[i]) {
-                c.add(batch.get(i));
+                Job job = batch.get(i);
+                String raw = new String(job.unit().request().body(), java.nio.charset.StandardCharsets.UTF_8);
+                List<PendingEvent> pending = job.unit().events();
+                for (int e = 0; e < pending.size(); e++) {
+                    rows.add(new EventRecorder.Row(pending.get(e), job.canonicalJson().get(e), raw, job.headersJson()));
+                }
             }
         }
-        Set<String> inserted = c.ids.isEmpty() ? Set.of() : new HashSet<>(h.createQuery(INSERT_EVENTS)
-                .bindArray("ids", String.class, c.ids).bindArray("sources", String.class, c.sources)
-                .bindArray("providers", String.class, c.providers).bindArray("providerEventIds", String.class, c.providerEventIds)
-                .bindArray("types", String.class, c.types).bindArray("branches", String.class, c.branches)
-                .bindArray("occurredAts", String.class, c.occurredAts).bindArray("receivedAts", String.class, c.receivedAts)
-                .bindArray("conversationIds", String.class, c.conversationIds).bindArray("contactPhones", String.class, c.contactPhones)
-                .bindArray("canonicals", String.class, c.canonicals).bindArray("rawBodies", String.class, c.rawBodies)
-                .bindArray("headers", String.class, c.headers)
-                .mapTo(String.class).list());
-        List<ConversationChange> conversations = new ArrayList<>();
-        List<WindowChange> windows = new ArrayList<>();
-        List<OptOutChange> optOuts = new ArrayList<>();
-        List<String> outboxEvents = new ArrayList<>();
-        List<String> outboxSubscriptions = new ArrayList<>();
-        List<String> outboxOrderingKeys = new ArrayList<>();
+        Set<String> inserted = recorder.record(h, rows, clock.instant());
         List<Outcome> outcomes = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             if (replayed[i]) {
                 outcomes.add(null);
                 continue;
             }
-            List<PendingEvent> pending = batch.get(i).unit().events();
-            CanonicalEvent primary = pending.get(0).getEvent();
+            CanonicalEvent primary = batch.get(i).unit().events().get(0).getEvent();
             boolean primaryInserted = inserted.contains(primary.id());
-            for (PendingEvent p : pending) {
-                if (inserted.contains(p.getEvent().id())) { // only a new event changes state or is delivered
-                    for (Subscription s : subscriptions) {
-                        if (s.matches(p.getEvent())) {
-                            outboxEvents.add(p.getEvent().id());
-                            outboxSubscriptions.add(s.id());
-                            outboxOrderingKeys.add(s.orderingKey(p.getEvent()));
-                        }
-                    }
-                    addIfPresent(conversations, p.getConversationChange());
-                    addIfPresent(windows, p.getWindowChange());
-                    addIfPresent(optOuts, p.getOptOutChange());
-                }
-            }
             String id = primaryInserted ? primary.id() : h.createQuery(EXISTING_ID)
                     .bind("source", primary.source()).bind("providerEventId", primary.providerEventId())
                     .mapTo(String.class).one();
             outcomes.add(new Outcome(id, !primaryInserted));
         }
-        StateWriter.apply(h, conversations, windows, optOuts, clock.instant());
-        if (!outboxEvents.isEmpty()) {
-            h.createUpdate(ENQUEUE).bindArray("eventIds", String.class, outboxEvents)
-                    .bindArray("subscriptionIds", String.class, outboxSubscriptions)
-                    .bindArray("orderingKeys", String.class, outboxOrderingKeys)
-                    .bind("now", clock.instant().atOffset(ZoneOffset.UTC)).execute();
-        }
         return outcomes;
-    }
-
-    private static <T> void addIfPresent(List<T> list, T item) {
-        if (item != null) {
-            list.add(item);
-        }
-    }
-
-    /** The batch's events as column arrays for INSERT_EVENTS. */
-    private static final class Columns {
-        final List<String> ids = new ArrayList<>();
-        final List<String> sources = new ArrayList<>();
-        final List<String> providers = new ArrayList<>();
-        final List<String> providerEventIds = new ArrayList<>();
-        final List<String> types = new ArrayList<>();
-        final List<String> branches = new ArrayList<>();
-        final List<String> occurredAts = new ArrayList<>();
-        final List<String> receivedAts = new ArrayList<>();
-        final List<String> conversationIds = new ArrayList<>();
-        final List<String> contactPhones = new ArrayList<>();
-        final List<String> canonicals = new ArrayList<>();
-        final List<String> rawBodies = new ArrayList<>();
-        final List<String> headers = new ArrayList<>();
-
-        void add(Job job) {
-            String raw = new String(job.unit().request().body(), java.nio.charset.StandardCharsets.UTF_8);
-            List<PendingEvent> pending = job.unit().events();
-            for (int e = 0; e < pending.size(); e++) {
-                CanonicalEvent ev = pending.get(e).getEvent();
-                ids.add(ev.id());
-                sources.add(ev.source());
-                providers.add(ev.provider());
-                providerEventIds.add(ev.providerEventId());
-                types.add(ev.type());
-                branches.add(pending.get(e).getBranch());
-                occurredAts.add(ev.occurredAt().toString());
-                receivedAts.add(ev.receivedAt().toString());
-                conversationIds.add(ev.conversation() == null ? null : ev.conversation().id());
-                contactPhones.add(ev.contact() == null ? null : ev.contact().phone());
-                canonicals.add(job.canonicalJson().get(e));
-                rawBodies.add(raw);
-                headers.add(job.headersJson());
-            }
-        }
     }
 
     /** The database could not be reached (as opposed to refusing this particular write). */

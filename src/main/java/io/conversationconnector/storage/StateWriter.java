@@ -57,10 +57,12 @@ final class StateWriter {
 
     private static final String UPSERT_WINDOWS = """
             INSERT INTO contact_window AS w (contact_phone, source, last_inbound_at, provider_expires_at, closed_reported_at,
-                fep_conversation_id, fep_started_at, fep_expires_at, pricing_category, pricing_at, updated_at)
+                fep_conversation_id, fep_started_at, fep_expires_at, pricing_category, pricing_at, updated_at, cs_expires_at)
             SELECT contact_phone, source, CAST(inbound_at AS timestamptz), CAST(provider_expires_at AS timestamptz),
                    CAST(closed_reported_at AS timestamptz), fep_conversation_id, CAST(fep_started_at AS timestamptz),
-                   CAST(fep_expires_at AS timestamptz), pricing_category, CAST(pricing_at AS timestamptz), :now
+                   CAST(fep_expires_at AS timestamptz), pricing_category, CAST(pricing_at AS timestamptz), :now,
+                   GREATEST(CAST(inbound_at AS timestamptz) + make_interval(secs => :customerServiceSeconds),
+                            CAST(provider_expires_at AS timestamptz))
             FROM unnest(:phones, :sources, :inboundAts, :providerExpiresAts, :closedReportedAts, :fepIds, :fepStartedAts,
                         :fepExpiresAts, :pricings, :pricingAts)
                  AS x(contact_phone, source, inbound_at, provider_expires_at, closed_reported_at, fep_conversation_id,
@@ -86,6 +88,9 @@ final class StateWriter {
                 pricing_category = CASE WHEN EXCLUDED.pricing_at IS NOT NULL AND (w.pricing_at IS NULL OR EXCLUDED.pricing_at >= w.pricing_at)
                                         THEN EXCLUDED.pricing_category ELSE w.pricing_category END,
                 pricing_at = GREATEST(w.pricing_at, EXCLUDED.pricing_at),
+                -- the customer-service window's end (WindowRules), kept here so the window sweep can find it by index
+                cs_expires_at = GREATEST(GREATEST(w.last_inbound_at, EXCLUDED.last_inbound_at) + make_interval(secs => :customerServiceSeconds),
+                                         GREATEST(w.provider_expires_at, EXCLUDED.provider_expires_at)),
                 updated_at = EXCLUDED.updated_at""";
 
     static final String UPSERT_OPT_OUT = """
@@ -135,6 +140,7 @@ final class StateWriter {
                     .bindArray("fepExpiresAts", String.class, map(round, w -> text(w.fepExpiresAt())))
                     .bindArray("pricings", String.class, map(round, WindowChange::pricingCategory))
                     .bindArray("pricingAts", String.class, map(round, w -> text(w.pricingAt())))
+                    .bind("customerServiceSeconds", (double) io.conversationconnector.state.WindowRules.CUSTOMER_SERVICE.toSeconds())
                     .bind("now", at)
                     .execute();
         }

@@ -1,0 +1,137 @@
+package io.conversationconnector.storage;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import io.conversationconnector.canonical.CanonicalEvent;
+import io.conversationconnector.config.Subscription;
+import io.conversationconnector.ingest.PendingEvent;
+import io.conversationconnector.state.ConversationChange;
+import io.conversationconnector.state.OptOutChange;
+import io.conversationconnector.state.WindowChange;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The one way an event enters the inbox, inside the caller's transaction: the inbox row (a repeat of
+ * source + providerEventId inserts nothing), then, for the events that are new, their state changes
+ * (conversation, window, opt-out) and one outbox row per matching subscription. Webhooks (InboxWriter) and
+ * the connector's own events (SweepWriter: inactivity closes, window notices) both come through here.
+ */
+final class EventRecorder {
+    /** All events in one statement (arrays, unnest): one parse and plan, however many events. */
+    private static final String INSERT_EVENTS = """
+            INSERT INTO inbox_event (id, source, provider, provider_event_id, type, branch, occurred_at, received_at,
+                                     conversation_id, contact_phone, canonical, raw_body, request_headers)
+            SELECT id, source, provider, provider_event_id, type, branch, CAST(occurred_at AS timestamptz),
+                   CAST(received_at AS timestamptz), conversation_id, contact_phone, CAST(canonical AS jsonb), raw_body,
+                   CAST(request_headers AS jsonb)
+            FROM unnest(:ids, :sources, :providers, :providerEventIds, :types, :branches, :occurredAts, :receivedAts,
+                        :conversationIds, :contactPhones, :canonicals, :rawBodies, :headers)
+                 AS e(id, source, provider, provider_event_id, type, branch, occurred_at, received_at, conversation_id,
+                      contact_phone, canonical, raw_body, request_headers)
+            ON CONFLICT (source, provider_event_id) DO NOTHING
+            RETURNING id""";
+    /** One outbox row per new event and matching subscription (delivery happens later, never in the request). */
+    private static final String ENQUEUE = """
+            INSERT INTO outbox (event_id, subscription_id, ordering_key, state, attempts, next_attempt_at, created_at)
+            SELECT event_id, subscription_id, ordering_key, 'pending', 0, :now, :now
+            FROM unnest(:eventIds, :subscriptionIds, :orderingKeys) AS x(event_id, subscription_id, ordering_key)
+            ON CONFLICT (event_id, subscription_id) DO NOTHING""";
+
+    /** One event to store: classified (branch, state changes), its canonical JSON, raw body and kept headers. */
+    record Row(PendingEvent pending, String canonicalJson, String rawBody, String headersJson) {
+    }
+
+    private final List<Subscription> subscriptions;
+
+    EventRecorder(Collection<Subscription> subscriptions) {
+        this.subscriptions = List.copyOf(subscriptions);
+    }
+
+    /** Returns the ids of the events that were new (the others were already stored and changed nothing). */
+    Set<String> record(Handle h, List<Row> rows, Instant now) {
+        if (rows.isEmpty()) {
+            return Set.of();
+        }
+        int n = rows.size();
+        List<String> ids = new ArrayList<>(n);
+        List<String> sources = new ArrayList<>(n);
+        List<String> providers = new ArrayList<>(n);
+        List<String> providerEventIds = new ArrayList<>(n);
+        List<String> types = new ArrayList<>(n);
+        List<String> branches = new ArrayList<>(n);
+        List<String> occurredAts = new ArrayList<>(n);
+        List<String> receivedAts = new ArrayList<>(n);
+        List<String> conversationIds = new ArrayList<>(n);
+        List<String> contactPhones = new ArrayList<>(n);
+        List<String> canonicals = new ArrayList<>(n);
+        List<String> rawBodies = new ArrayList<>(n);
+        List<String> headers = new ArrayList<>(n);
+        for (Row row : rows) {
+            CanonicalEvent ev = row.pending().getEvent();
+            ids.add(ev.id());
+            sources.add(ev.source());
+            providers.add(ev.provider());
+            providerEventIds.add(ev.providerEventId());
+            types.add(ev.type());
+            branches.add(row.pending().getBranch());
+            occurredAts.add(ev.occurredAt().toString());
+            receivedAts.add(ev.receivedAt().toString());
+            conversationIds.add(ev.conversation() == null ? null : ev.conversation().id());
+            contactPhones.add(ev.contact() == null ? null : ev.contact().phone());
+            canonicals.add(row.canonicalJson());
+            rawBodies.add(row.rawBody());
+            headers.add(row.headersJson());
+        }
+        Set<String> inserted = new HashSet<>(h.createQuery(INSERT_EVENTS)
+                .bindArray("ids", String.class, ids).bindArray("sources", String.class, sources)
+                .bindArray("providers", String.class, providers).bindArray("providerEventIds", String.class, providerEventIds)
+                .bindArray("types", String.class, types).bindArray("branches", String.class, branches)
+                .bindArray("occurredAts", String.class, occurredAts).bindArray("receivedAts", String.class, receivedAts)
+                .bindArray("conversationIds", String.class, conversationIds).bindArray("contactPhones", String.class, contactPhones)
+                .bindArray("canonicals", String.class, canonicals).bindArray("rawBodies", String.class, rawBodies)
+                .bindArray("headers", String.class, headers)
+                .mapTo(String.class).list());
+
+        List<ConversationChange> conversations = new ArrayList<>();
+        List<WindowChange> windows = new ArrayList<>();
+        List<OptOutChange> optOuts = new ArrayList<>();
+        List<String> outboxEvents = new ArrayList<>();
+        List<String> outboxSubscriptions = new ArrayList<>();
+        List<String> outboxOrderingKeys = new ArrayList<>();
+        for (Row row : rows) {
+            PendingEvent p = row.pending();
+            if (!inserted.contains(p.getEvent().id())) {
+                continue; // only a new event changes state or is delivered
+            }
+            for (Subscription s : subscriptions) {
+                if (s.matches(p.getEvent())) {
+                    outboxEvents.add(p.getEvent().id());
+                    outboxSubscriptions.add(s.id());
+                    outboxOrderingKeys.add(s.orderingKey(p.getEvent()));
+                }
+            }
+            addIfPresent(conversations, p.getConversationChange());
+            addIfPresent(windows, p.getWindowChange());
+            addIfPresent(optOuts, p.getOptOutChange());
+        }
+        StateWriter.apply(h, conversations, windows, optOuts, now);
+        if (!outboxEvents.isEmpty()) {
+            h.createUpdate(ENQUEUE).bindArray("eventIds", String.class, outboxEvents)
+                    .bindArray("subscriptionIds", String.class, outboxSubscriptions)
+                    .bindArray("orderingKeys", String.class, outboxOrderingKeys)
+                    .bind("now", now.atOffset(java.time.ZoneOffset.UTC)).execute();
+        }
+        return inserted;
+    }
+
+    private static <T> void addIfPresent(List<T> list, T item) {
+        if (item != null) {
+            list.add(item);
+        }
+    }
+}

@@ -1,0 +1,326 @@
+package io.conversationconnector.storage;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.github.f4b6a3.ulid.Ulid;
+import io.conversationconnector.config.Subscription;
+import io.conversationconnector.ingest.PendingEvent;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The sweeps' SQL (routes/sweeps.camel.yaml). A sweep finds candidates without locking, the router classifies
+ * the events it makes, and {@link #commit} stores them in one transaction after checking, under row locks,
+ * that each is still due (a guard): a message that arrived meanwhile keeps its conversation open, an inbound
+ * message that extended a window cancels that window's notice, and a notice already sent (another node, an
+ * overlapping run) is not sent again. Behind the guards, the inbox's unique (source, providerEventId) makes a
+ * repeat a no-op, as for provider events.
+ */
+public final class SweepStore {
+    /** Open conversations of one source idle since before the cutoff, oldest first (index conversation_idle). */
+    private static final String FIND_IDLE = """
+            SELECT id, provider_conversation_id, channel, contact_phone, provider_contact_id,
+                   GREATEST(last_activity_at, status_at, opened_at) AS idle_since
+            FROM conversation
+            WHERE status = 'open' AND source = :source AND GREATEST(last_activity_at, status_at, opened_at) <= :cutoff
+            ORDER BY GREATEST(last_activity_at, status_at, opened_at)
+            LIMIT :limit""";
+
+    /** Locks the conversations still open and idle since the same instant, in the order ingest locks them. */
+    private static final String LOCK_STILL_IDLE = """
+            SELECT c.id FROM conversation c
+            JOIN unnest(:ids, :idleSinces) AS x(id, idle_since) ON c.id = x.id
+            WHERE c.status = 'open' AND GREATEST(c.last_activity_at, c.status_at, c.opened_at) = CAST(x.idle_since AS timestamptz)
+            ORDER BY c.source COLLATE "C", c.provider_conversation_id COLLATE "C"
+            FOR UPDATE OF c""";
+
+    // Window notices: one statement per window kind and notice (column names cannot be parameters).
+    private static final String DUE_CS_EXPIRED = """
+            SELECT contact_phone, source, pricing_category, fep_conversation_id, cs_expires_at AS expires_at FROM contact_window
+            WHERE cs_expired_sent_for IS DISTINCT FROM cs_expires_at AND cs_expires_at <= :now AND source = ANY(:sources)
+            ORDER BY cs_expires_at LIMIT :limit""";
+    private static final String DUE_FEP_EXPIRED = """
+            SELECT contact_phone, source, pricing_category, fep_conversation_id, fep_expires_at AS expires_at FROM contact_window
+            WHERE fep_expired_sent_for IS DISTINCT FROM fep_expires_at AND fep_expires_at <= :now AND source = ANY(:sources)
+            ORDER BY fep_expires_at LIMIT :limit""";
+    /** Not for a window the provider said is closed (the expired notice still comes at its end). */
+    private static final String DUE_CS_EXPIRING = """
+            SELECT contact_phone, source, pricing_category, fep_conversation_id, cs_expires_at AS expires_at FROM contact_window
+            WHERE cs_expired_sent_for IS DISTINCT FROM cs_expires_at AND cs_expires_at > :now AND cs_expires_at <= :horizon
+              AND cs_expiring_sent_for IS DISTINCT FROM cs_expires_at AND source = ANY(:sources)
+              AND NOT (closed_reported_at IS NOT NULL AND (last_inbound_at IS NULL OR closed_reported_at >= last_inbound_at))
+            ORDER BY cs_expires_at LIMIT :limit""";
+    private static final String DUE_FEP_EXPIRING = """
+            SELECT contact_phone, source, pricing_category, fep_conversation_id, fep_expires_at AS expires_at FROM contact_window
+            WHERE fep_expired_sent_for IS DISTINCT FROM fep_expires_at AND fep_expires_at > :now AND fep_expires_at <= :horizon
+              AND fep_expiring_sent_for IS DISTINCT FROM fep_expires_at AND source = ANY(:sources)
+            ORDER BY fep_expires_at LIMIT :limit""";
+
+    // A window that ended more than a day ago (a late or replayed message made it) is not announced any more:
+    // its notices are marked as sent without sending.
+    private static final String SKIP_STALE_CS = """
+            UPDATE contact_window SET cs_expiring_sent_for = cs_expires_at, cs_expired_sent_for = cs_expires_at
+            WHERE cs_expired_sent_for IS DISTINCT FROM cs_expires_at AND cs_expires_at < :staleBefore""";
+    private static final String SKIP_STALE_FEP = """
+            UPDATE contact_window SET fep_expiring_sent_for = fep_expires_at, fep_expired_sent_for = fep_expires_at
+            WHERE fep_expired_sent_for IS DISTINCT FROM fep_expires_at AND fep_expires_at < :staleBefore""";
+    public static final Duration STALE_NOTICE = Duration.ofHours(24);
+
+    // Marks a notice sent for the windows whose end is still the one announced, and returns them. The rows are
+    // locked first, in the order ingest locks them, so the two never deadlock. An expired notice also counts as
+    // the expiring one (a window found already ended is not announced as expiring afterwards).
+    private static final String MARK_CS_EXPIRING = """
+            WITH due AS (
+                SELECT w.contact_phone, w.source FROM contact_window w
+                JOIN unnest(:phones, :sources, :ends) AS x(phone, source, ends) ON w.contact_phone = x.phone AND w.source = x.source
+                WHERE w.cs_expires_at = CAST(x.ends AS timestamptz) AND w.cs_expiring_sent_for IS DISTINCT FROM w.cs_expires_at
+                ORDER BY w.contact_phone COLLATE "C", w.source COLLATE "C"
+                FOR UPDATE OF w)
+            UPDATE contact_window w SET cs_expiring_sent_for = w.cs_expires_at
+            FROM due WHERE w.contact_phone = due.contact_phone AND w.source = due.source
+            RETURNING w.contact_phone, w.source""";
+    private static final String MARK_CS_EXPIRED = """
+            WITH due AS (
+                SELECT w.contact_phone, w.source FROM contact_window w
+                JOIN unnest(:phones, :sources, :ends) AS x(phone, source, ends) ON w.contact_phone = x.phone AND w.source = x.source
+                WHERE w.cs_expires_at = CAST(x.ends AS timestamptz) AND w.cs_expired_sent_for IS DISTINCT FROM w.cs_expires_at
+                ORDER BY w.contact_phone COLLATE "C", w.source COLLATE "C"
+                FOR UPDATE OF w)
+            UPDATE contact_window w SET cs_expiring_sent_for = w.cs_expires_at, cs_expired_sent_for = w.cs_expires_at
+            FROM due WHERE w.contact_phone = due.contact_phone AND w.source = due.source
+            RETURNING w.contact_phone, w.source""";
+    private static final String MARK_FEP_EXPIRING = """
+            WITH due AS (
+                SELECT w.contact_phone, w.source FROM contact_window w
+                JOIN unnest(:phones, :sources, :ends) AS x(phone, source, ends) ON w.contact_phone = x.phone AND w.source = x.source
+                WHERE w.fep_expires_at = CAST(x.ends AS timestamptz) AND w.fep_expiring_sent_for IS DISTINCT FROM w.fep_expires_at
+                ORDER BY w.contact_phone COLLATE "C", w.source COLLATE "C"
+                FOR UPDATE OF w)
+            UPDATE contact_window w SET fep_expiring_sent_for = w.fep_expires_at
+            FROM due WHERE w.contact_phone = due.contact_phone AND w.source = due.source
+            RETURNING w.contact_phone, w.source""";
+    private static final String MARK_FEP_EXPIRED = """
+            WITH due AS (
+                SELECT w.contact_phone, w.source FROM contact_window w
+                JOIN unnest(:phones, :sources, :ends) AS x(phone, source, ends) ON w.contact_phone = x.phone AND w.source = x.source
+                WHERE w.fep_expires_at = CAST(x.ends AS timestamptz) AND w.fep_expired_sent_for IS DISTINCT FROM w.fep_expires_at
+                ORDER BY w.contact_phone COLLATE "C", w.source COLLATE "C"
+                FOR UPDATE OF w)
+            UPDATE contact_window w SET fep_expiring_sent_for = w.fep_expires_at, fep_expired_sent_for = w.fep_expires_at
+            FROM due WHERE w.contact_phone = due.contact_phone AND w.source = due.source
+            RETURNING w.contact_phone, w.source""";
+
+    /**
+     * Retention, one batch of old events (ids are time-ordered ULIDs, so "older than" is an id range on the primary
+     * key): an event is removed with its deliveries and their attempts unless one of its deliveries is still
+     * pending or retrying; then it is kept whole. Returns the last id looked at and how much was removed.
+     */
+    private static final String RETIRE_EVENTS = """
+            WITH old AS (SELECT id FROM inbox_event WHERE id > :after AND id < :before ORDER BY id LIMIT :limit),
+                 kept AS (SELECT DISTINCT o.event_id FROM outbox o JOIN old ON o.event_id = old.id
+                          WHERE o.state IN ('pending', 'retrying')),
+                 gone_deliveries AS (DELETE FROM outbox o USING old
+                          WHERE o.event_id = old.id AND o.event_id NOT IN (SELECT event_id FROM kept) RETURNING o.id),
+                 gone_attempts AS (DELETE FROM delivery_attempt a USING gone_deliveries g WHERE a.outbox_id = g.id RETURNING a.id),
+                 gone_events AS (DELETE FROM inbox_event e USING old
+                          WHERE e.id = old.id AND e.id NOT IN (SELECT event_id FROM kept) RETURNING e.id)
+            SELECT (SELECT max(id) FROM old) AS last_id, (SELECT count(*) FROM gone_events) AS events,
+                   (SELECT count(*) FROM gone_deliveries) AS deliveries, (SELECT count(*) FROM gone_attempts) AS attempts""";
+    private static final String RETIRE_NONCES = """
+            DELETE FROM webhook_nonce n USING (
+                SELECT source, nonce FROM webhook_nonce WHERE seen_at < :cutoff AND (:source IS NULL OR source = :source)
+                  AND NOT (source = ANY(:keep)) LIMIT :limit) old
+            WHERE n.source = old.source AND n.nonce = old.nonce""";
+
+    public record IdleConversation(String id, String providerConversationId, String channel, String contactPhone,
+                                   String providerContactId, Instant idleSince) {
+    }
+
+    public enum WindowKind { CUSTOMER_SERVICE, FREE_ENTRY_POINT }
+
+    public enum Notice { EXPIRING, EXPIRED }
+
+    public record DueNotice(WindowKind kind, Notice notice, String contactPhone, String source, Instant expiresAt,
+                            String pricingCategory, String fepConversationId) {
+    }
+
+    /** What must still hold when a generated event is committed. */
+    public sealed interface Guard permits StillIdle, NoticeDue {
+    }
+
+    /** The conversation (our id) is open and idle since exactly this instant. */
+    public record StillIdle(String conversationId, Instant idleSince) implements Guard {
+    }
+
+    /** The window still ends at expiresAt and this notice has not been sent for it. */
+    public record NoticeDue(WindowKind kind, Notice notice, String contactPhone, String source, Instant expiresAt) implements Guard {
+    }
+
+    /** An event a sweep made, classified by the router, with its guard and the raw JSON stored for it. */
+    public record Generated(PendingEvent pending, String canonicalJson, String rawJson, Guard guard) {
+    }
+
+    public record Retired(long events, long deliveries, long attempts, long nonces) {
+    }
+
+    private final Jdbi jdbi;
+    private final EventRecorder recorder;
+
+    public SweepStore(Jdbi jdbi, Collection<Subscription> subscriptions) {
+        this.jdbi = jdbi;
+        this.recorder = new EventRecorder(subscriptions);
+    }
+
+    public List<IdleConversation> findIdle(String source, Instant cutoff, int limit) {
+        return jdbi.withHandle(h -> h.createQuery(FIND_IDLE).bind("source", source).bind("cutoff", at(cutoff)).bind("limit", limit)
+                .map((rs, ctx) -> new IdleConversation(rs.getString("id"), rs.getString("provider_conversation_id"),
+                        rs.getString("channel"), rs.getString("contact_phone"), rs.getString("provider_contact_id"),
+                        rs.getObject("idle_since", OffsetDateTime.class).toInstant()))
+                .list());
+    }
+
+    /**
+     * Expired notices first (they are overdue), then expiring ones; at most limit in all. Windows that ended more
+     * than {@link #STALE_NOTICE} ago are passed over for good.
+     */
+    public List<DueNotice> findDueNotices(Collection<String> sources, Instant now, Duration lead, int limit) {
+        jdbi.useHandle(h -> {
+            h.createUpdate(SKIP_STALE_CS).bind("staleBefore", at(now.minus(STALE_NOTICE))).execute();
+            h.createUpdate(SKIP_STALE_FEP).bind("staleBefore", at(now.minus(STALE_NOTICE))).execute();
+        });
+        return jdbi.withHandle(h -> {
+            List<DueNotice> due = new ArrayList<>();
+            for (Notice notice : List.of(Notice.EXPIRED, Notice.EXPIRING)) {
+                for (WindowKind kind : WindowKind.values()) {
+                    if (due.size() >= limit) {
+                        return due;
+                    }
+                    String sql = switch (kind) {
+                        case CUSTOMER_SERVICE -> notice == Notice.EXPIRED ? DUE_CS_EXPIRED : DUE_CS_EXPIRING;
+                        case FREE_ENTRY_POINT -> notice == Notice.EXPIRED ? DUE_FEP_EXPIRED : DUE_FEP_EXPIRING;
+                    };
+                    due.addAll(h.createQuery(sql).bindArray("sources", String.class, List.copyOf(sources))
+                            .bind("now", at(now)).bind("horizon", at(now.plus(lead))).bind("limit", limit - due.size())
+                            .map((rs, ctx) -> new DueNotice(kind, notice, rs.getString("contact_phone"), rs.getString("source"),
+                                    rs.getObject("expires_at", OffsetDateTime.class).toInstant(), rs.getString("pricing_category"),
+                                    kind == WindowKind.FREE_ENTRY_POINT ? rs.getString("fep_conversation_id") : null))
+                            .list());
+                }
+            }
+            return due;
+        });
+    }
+
+    /**
+     * One transaction: the guards (row locks, in the order ingest takes them), then the events that passed, through
+     * the same path as provider events (inbox, state, outbox). Returns how many events were stored.
+     */
+    public int commit(List<Generated> generated, Instant now) {
+        if (generated.isEmpty()) {
+            return 0;
+        }
+        return jdbi.inTransaction(h -> {
+            Set<Guard> passed = new HashSet<>();
+            List<StillIdle> idle = new ArrayList<>();
+            Map<String, List<NoticeDue>> notices = new java.util.HashMap<>();
+            for (Generated g : generated) {
+                if (g.guard() instanceof StillIdle s) {
+                    idle.add(s);
+                } else if (g.guard() instanceof NoticeDue n) {
+                    notices.computeIfAbsent(markStatement(n.kind(), n.notice()), k -> new ArrayList<>()).add(n);
+                }
+            }
+            if (!idle.isEmpty()) {
+                Set<String> locked = new HashSet<>(h.createQuery(LOCK_STILL_IDLE)
+                        .bindArray("ids", String.class, idle.stream().map(StillIdle::conversationId).toList())
+                        .bindArray("idleSinces", String.class, idle.stream().map(s -> s.idleSince().toString()).toList())
+                        .mapTo(String.class).list());
+                idle.stream().filter(s -> locked.contains(s.conversationId())).forEach(passed::add);
+            }
+            for (Map.Entry<String, List<NoticeDue>> e : notices.entrySet()) {
+                List<NoticeDue> list = e.getValue();
+                Set<String> marked = new HashSet<>(h.createQuery(e.getKey())
+                        .bindArray("phones", String.class, list.stream().map(NoticeDue::contactPhone).toList())
+                        .bindArray("sources", String.class, list.stream().map(NoticeDue::source).toList())
+                        .bindArray("ends", String.class, list.stream().map(n -> n.expiresAt().toString()).toList())
+                        .map((rs, ctx) -> rs.getString("contact_phone") + "\u0000" + rs.getString("source")).list());
+                list.stream().filter(n -> marked.contains(n.contactPhone() + "\u0000" + n.source())).forEach(passed::add);
+            }
+            List<EventRecorder.Row> rows = new ArrayList<>();
+            for (Generated g : generated) {
+                if (passed.contains(g.guard())) {
+                    rows.add(new EventRecorder.Row(g.pending(), g.canonicalJson(), g.rawJson(), "{}"));
+                }
+            }
+            return recorder.record(h, rows, now).size();
+        });
+    }
+
+    private static String markStatement(WindowKind kind, Notice notice) {
+        return switch (kind) {
+            case CUSTOMER_SERVICE -> notice == Notice.EXPIRED ? MARK_CS_EXPIRED : MARK_CS_EXPIRING;
+            case FREE_ENTRY_POINT -> notice == Notice.EXPIRED ? MARK_FEP_EXPIRED : MARK_FEP_EXPIRING;
+        };
+    }
+
+    /**
+     * Removes events received before the cutoff (and their finished deliveries and attempts), batch by batch, each
+     * batch its own short transaction, so ingest never waits long for it. Nonces older than their source's limit
+     * go too; {@code nonceCutoffs} maps a source to its own cutoff (null = keep its nonces), other sources use
+     * {@code defaultNonceCutoff}.
+     */
+    public Retired retire(Instant eventCutoff, Map<String, Instant> nonceCutoffs, Instant defaultNonceCutoff, int batchSize) {
+        // The smallest id a ULID made at the cutoff can have: every event id below it was made earlier.
+        String before = "evt_" + new Ulid(eventCutoff.toEpochMilli(), new byte[10]);
+        String after = "";
+        long events = 0;
+        long deliveries = 0;
+        long attempts = 0;
+        while (true) {
+            String from = after;
+            Map<String, Object> batch = jdbi.withHandle(h -> h.createQuery(RETIRE_EVENTS).bind("after", from).bind("before", before)
+                    .bind("limit", batchSize).mapToMap().one());
+            if (batch.get("last_id") == null) {
+                break;
+            }
+            after = (String) batch.get("last_id");
+            events += ((Number) batch.get("events")).longValue();
+            deliveries += ((Number) batch.get("deliveries")).longValue();
+            attempts += ((Number) batch.get("attempts")).longValue();
+        }
+        long nonces = 0;
+        List<String> ownLimits = List.copyOf(nonceCutoffs.keySet());
+        for (Map.Entry<String, Instant> e : nonceCutoffs.entrySet()) {
+            if (e.getValue() != null) {
+                nonces += deleteNonces(e.getKey(), e.getValue(), List.of(), batchSize);
+            }
+        }
+        nonces += deleteNonces(null, defaultNonceCutoff, ownLimits, batchSize);
+        return new Retired(events, deliveries, attempts, nonces);
+    }
+
+    private long deleteNonces(String source, Instant cutoff, List<String> keep, int batchSize) {
+        long total = 0;
+        while (true) {
+            int n = jdbi.withHandle(h -> h.createUpdate(RETIRE_NONCES).bind("cutoff", at(cutoff)).bind("source", source)
+                    .bindArray("keep", String.class, keep).bind("limit", batchSize).execute());
+            total += n;
+            if (n < batchSize) {
+                return total;
+            }
+        }
+    }
+
+    private static OffsetDateTime at(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+}

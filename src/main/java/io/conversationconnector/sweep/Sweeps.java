@@ -1,0 +1,209 @@
+package io.conversationconnector.sweep;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.conversationconnector.canonical.CanonicalEvent;
+import io.conversationconnector.canonical.EventIds;
+import io.conversationconnector.canonical.EventTypes;
+import io.conversationconnector.canonical.Sections;
+import io.conversationconnector.config.SourceConfig;
+import io.conversationconnector.ingest.PendingEvent;
+import io.conversationconnector.storage.SweepStore;
+import org.apache.camel.Exchange;
+
+/**
+ * The steps of routes/sweeps.camel.yaml. A find step makes the connector's own canonical events (an idle
+ * conversation's conversation.closed, a window's window.expiring or window.expired) and puts them in the body
+ * for the same router that classifies provider events; the commit step stores those still due. Each run loops
+ * while a batch comes back full; the exchange property {@value #RUN} counts what it did.
+ */
+public final class Sweeps {
+    public static final String RUN = "sweepRun";
+
+    /** The counts of one run, answered by the admin API and logged. */
+    public static final class Run {
+        private final String sweep;
+        private final long startedNanos = System.nanoTime();
+        private final List<SweepStore.Generated> batch = new ArrayList<>();
+        private boolean full;
+        private long found;
+        private long recorded;
+
+        Run(String sweep) {
+            this.sweep = sweep;
+        }
+
+        /** For the route's loop condition: the last batch was full, so there may be more. */
+        public boolean isFull() {
+            return full;
+        }
+
+        public Map<String, Object> summary() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("sweep", sweep);
+            m.put("found", found);
+            m.put("recorded", recorded);
+            m.put("millis", (System.nanoTime() - startedNanos) / 1_000_000);
+            return m;
+        }
+    }
+
+    private final SweepStore store;
+    private final Map<String, SourceConfig> sources;
+    private final Duration defaultInactivityTimeout;
+    private final Duration expiringLead;
+    private final Duration retention;
+    private final int batchSize;
+    private final Clock clock;
+    private final ObjectMapper json;
+
+    public Sweeps(SweepStore store, Map<String, SourceConfig> sources, Duration defaultInactivityTimeout, Duration expiringLead,
+                  Duration retention, int batchSize, Clock clock, ObjectMapper json) {
+        this.retention = retention;
+        this.store = store;
+        this.sources = Map.copyOf(sources);
+        this.defaultInactivityTimeout = defaultInactivityTimeout;
+        this.expiringLead = expiringLead;
+        this.batchSize = batchSize;
+        this.clock = clock;
+        this.json = json;
+    }
+
+    /** The source's inactivityTimeout, else the global default; null = conversations of this source never idle out. */
+    public Duration inactivityTimeout(SourceConfig source) {
+        return source.inactivityTimeout() != null ? source.inactivityTimeout() : defaultInactivityTimeout;
+    }
+
+    /** Route step: up to one batch of idle open conversations, as conversation.closed events (reason inactivity). */
+    public void findIdleConversations(Exchange exchange) throws JsonProcessingException {
+        Run run = run(exchange, "inactivity");
+        Instant now = clock.instant();
+        for (SourceConfig source : sources.values()) {
+            Duration timeout = inactivityTimeout(source);
+            int room = batchSize - run.batch.size();
+            if (timeout == null || room <= 0) {
+                continue;
+            }
+            for (SweepStore.IdleConversation c : store.findIdle(source.id(), now.minus(timeout), room)) {
+                Instant closedAt = c.idleSince().plus(timeout);
+                CanonicalEvent event = new CanonicalEvent(EventIds.next(), EventTypes.CONVERSATION_CLOSED, closedAt, now,
+                        source.id(), source.provider().id(),
+                        "connector:inactivity:" + c.providerConversationId() + ":" + c.idleSince().toEpochMilli(),
+                        new Sections.Conversation(c.providerConversationId(), c.channel(), "closed", null),
+                        contact(c.contactPhone(), c.providerContactId()), null, null,
+                        new Sections.Closure("inactivity", closedAt), null, null, null);
+                Map<String, Object> raw = new LinkedHashMap<>();
+                raw.put("generatedBy", "inactivity-sweep");
+                raw.put("idleSince", c.idleSince().toString());
+                raw.put("inactivityTimeout", timeout.toString());
+                add(run, event, raw, new SweepStore.StillIdle(c.id(), c.idleSince()));
+            }
+        }
+        finishFind(exchange, run);
+    }
+
+    /** Route step: up to one batch of due window notices, as window.expired / window.expiring events. */
+    public void findWindowNotices(Exchange exchange) throws JsonProcessingException {
+        Run run = run(exchange, "windows");
+        Instant now = clock.instant();
+        for (SweepStore.DueNotice n : store.findDueNotices(sources.keySet(), now, expiringLead, batchSize)) {
+            SourceConfig source = sources.get(n.source());
+            boolean expired = n.notice() == SweepStore.Notice.EXPIRED;
+            String kind = n.kind() == SweepStore.WindowKind.CUSTOMER_SERVICE ? "customer_service" : "free_entry_point";
+            String type = expired ? EventTypes.WINDOW_EXPIRED : EventTypes.WINDOW_EXPIRING;
+            // The event's time is when the rule says it happens; the sweep may run a little later.
+            Instant occurredAt = expired ? n.expiresAt() : n.expiresAt().minus(expiringLead);
+            CanonicalEvent event = new CanonicalEvent(EventIds.next(), type, occurredAt, now, source.id(), source.provider().id(),
+                    "connector:" + type + ":" + kind + ":" + n.contactPhone() + ":" + n.expiresAt().toEpochMilli(),
+                    null, contact(n.contactPhone(), null), null,
+                    new Sections.Window(kind, n.expiresAt(), n.pricingCategory(), n.fepConversationId(), !expired),
+                    null, null, null, null);
+            Map<String, Object> raw = new LinkedHashMap<>();
+            raw.put("generatedBy", "window-sweep");
+            raw.put("windowKind", kind);
+            raw.put("expiresAt", n.expiresAt().toString());
+            if (!expired) {
+                raw.put("expiringLead", expiringLead.toString());
+            }
+            add(run, event, raw, new SweepStore.NoticeDue(n.kind(), n.notice(), n.contactPhone(), n.source(), n.expiresAt()));
+        }
+        finishFind(exchange, run);
+    }
+
+    /** Route step after the router: stores the batch's events that are still due, in one transaction. */
+    public void commit(Exchange exchange) throws JsonProcessingException {
+        Run run = exchange.getProperty(RUN, Run.class);
+        List<SweepStore.Generated> classified = new ArrayList<>(run.batch.size());
+        for (SweepStore.Generated g : run.batch) {
+            // canonical JSON after the router, as for webhooks (the router may not change the event, but keep one path)
+            classified.add(new SweepStore.Generated(g.pending(), json.writeValueAsString(g.pending().getEvent().withoutRaw()),
+                    g.rawJson(), g.guard()));
+        }
+        run.recorded += store.commit(classified, clock.instant());
+        run.batch.clear();
+    }
+
+    /**
+     * Route step of the retention run: events older than the retention (with their finished deliveries and
+     * attempts) and nonces past their use. A Sinch nonce can be replayed only while its timestamp is within the
+     * source's tolerance either side of now, so it is kept for twice the tolerance; a source without a tolerance
+     * keeps its nonces; nonces of sources no longer configured go with the events.
+     */
+    public void retire(Exchange exchange) throws JsonProcessingException {
+        Instant now = clock.instant();
+        Instant eventCutoff = now.minus(retention);
+        Map<String, Instant> nonceCutoffs = new java.util.HashMap<>();
+        for (SourceConfig s : sources.values()) {
+            nonceCutoffs.put(s.id(), s.timestampTolerance() == null ? null : now.minus(s.timestampTolerance().multipliedBy(2)));
+        }
+        long started = System.nanoTime();
+        SweepStore.Retired r = store.retire(eventCutoff, nonceCutoffs, eventCutoff, batchSize);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sweep", "retention");
+        m.put("events", r.events());
+        m.put("deliveries", r.deliveries());
+        m.put("attempts", r.attempts());
+        m.put("nonces", r.nonces());
+        m.put("millis", (System.nanoTime() - started) / 1_000_000);
+        exchange.getMessage().setBody(json.writeValueAsString(m));
+    }
+
+    /** Route step at the end of a run: the summary as the body (the admin API answers it). */
+    public void summarize(Exchange exchange) throws JsonProcessingException {
+        Run run = exchange.getProperty(RUN, Run.class);
+        exchange.getMessage().setBody(json.writeValueAsString(run.summary()));
+    }
+
+    private static Run run(Exchange exchange, String sweep) {
+        Run run = exchange.getProperty(RUN, Run.class);
+        if (run == null) {
+            run = new Run(sweep);
+            exchange.setProperty(RUN, run);
+        }
+        return run;
+    }
+
+    private void add(Run run, CanonicalEvent event, Map<String, Object> raw, SweepStore.Guard guard) throws JsonProcessingException {
+        run.batch.add(new SweepStore.Generated(new PendingEvent(event), null, json.writeValueAsString(raw), guard));
+    }
+
+    private void finishFind(Exchange exchange, Run run) {
+        run.found += run.batch.size();
+        run.full = run.batch.size() >= batchSize;
+        List<PendingEvent> events = new ArrayList<>(run.batch.size());
+        run.batch.forEach(g -> events.add(g.pending()));
+        exchange.getMessage().setBody(events);
+    }
+
+    private static Sections.Contact contact(String phone, String providerContactId) {
+        return phone == null && providerContactId == null ? null : new Sections.Contact(phone, null, providerContactId);
+    }
+}

@@ -1,0 +1,361 @@
+package io.conversationconnector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.standardwebhooks.Webhook;
+import org.apache.camel.builder.AdviceWith;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The sweeps with a controlled clock: inactivity close exactly at the timeout, once, delivered to the CRM; a
+ * message racing a sweep keeps its conversation open; a re-opened conversation closes again; window notices
+ * once per window, never for a window an inbound message extended; retention keeps what is still undelivered.
+ * Sweeps are started through the admin API (the harness's Quartz triggers never fire on their own).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SweepTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String TOKEN = ConnectorHarness.ADMIN_TOKEN;
+    static final Duration TIMEOUT = Duration.ofMinutes(30);
+    static StubCrm crm;
+    static ConnectorHarness app;
+    static String secret;
+    /** Armed by the race test: the inactivity sweep waits between finding and committing. */
+    static volatile CountDownLatch sweepFound;
+    static volatile CountDownLatch letSweepCommit;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        crm = new StubCrm();
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        secret = "whsec_" + Base64.getEncoder().encodeToString(key);
+        Path config = Files.createDirectories(Path.of("target", "test-data", "sweep-config-" + System.nanoTime()));
+        String sources = Files.readString(Path.of("src/test/resources/test-config/sources.yaml"))
+                .replace("    timeZone: America/Bogota\n", "    timeZone: America/Bogota\n    inactivityTimeout: 30m\n");
+        assertThat(sources).contains("inactivityTimeout: 30m");
+        Files.writeString(config.resolve("sources.yaml"), sources);
+        Files.writeString(config.resolve("subscriptions.yaml"), """
+                subscriptions:
+                  - id: crm-sweeps
+                    url: %s
+                    events: [conversation.closed, window.expiring, window.expired]
+                    filters: { source: treble-test }
+                    secret: %s
+                  - id: crm-down
+                    url: http://127.0.0.1:%d/down
+                    events: [message.delivered]
+                    filters: { source: treble-test }
+                    secret: %s
+                    retrySchedule: [0s, 1h]
+                    timeout: 1s
+                """.formatted(crm.url("/sweeps"), secret, ConnectorHarness.freePort(), secret));
+        app = ConnectorHarness.start(Map.of("connector.config-dir", config.toString(), "connector.delivery.poll-ms", "50"));
+        AdviceWith.adviceWith(app.context(), "close-idle-conversations", a -> a.weaveById("commit-closures").before().process(e -> {
+            CountDownLatch found = sweepFound;
+            CountDownLatch go = letSweepCommit;
+            if (found != null && go != null) {
+                found.countDown();
+                assertThat(go.await(20, TimeUnit.SECONDS)).isTrue();
+            }
+        }));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (app != null) {
+            app.close();
+        }
+        if (crm != null) {
+            crm.close();
+        }
+    }
+
+    @AfterEach
+    void realTime() {
+        app.clock.release();
+    }
+
+    static JsonNode runSweep(String name) throws Exception {
+        HttpResponse<String> r = app.api("POST", "/api/sweeps/" + name + "/run", TOKEN, null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    /** A Treble inbound message ("response") in session from phone at the given time (Treble sends whole seconds). */
+    static void inbound(String session, String phone, Instant at) throws Exception {
+        assertThat(post(ConversationStateTest.trebleResponse(session, phone, at, "hola")).statusCode()).isEqualTo(202);
+    }
+
+    static HttpResponse<String> post(Webhooks.Request r) throws Exception {
+        return app.post(r.path(), r.headers(), r.body());
+    }
+
+    static Map<String, Object> conversation(String session) {
+        return app.jdbi().withHandle(h -> h.createQuery("""
+                        SELECT status, closure_reason, closed_at FROM conversation WHERE source = 'treble-test' AND provider_conversation_id = :s""")
+                .bind("s", session).mapToMap().one());
+    }
+
+    /** The events the CRM received (signature verified) of one type about one conversation or phone. */
+    static List<JsonNode> received(String type, String conversationOrPhone) throws Exception {
+        Webhook verifier = new Webhook(secret);
+        List<JsonNode> out = new java.util.ArrayList<>();
+        for (StubCrm.Received r : crm.received("/sweeps")) {
+            // The connector signs at its (pinned, days-old) time: check the signature at the timestamp it carries.
+            long timestamp = Long.parseLong(r.header("webhook-timestamp"));
+            assertThat(r.header("webhook-signature").split(" "))
+                    .contains(verifier.sign(r.header("webhook-id"), timestamp, r.body()));
+            JsonNode data = JSON.readTree(r.body()).get("data");
+            String conversation = data.path("conversation").path("id").asText(null);
+            String phone = data.path("contact").path("phone").asText(null);
+            if (type.equals(data.get("type").asText()) && (conversationOrPhone.equals(conversation) || conversationOrPhone.equals(phone))) {
+                out.add(data);
+            }
+        }
+        return out;
+    }
+
+    static Instant start() {
+        return Instant.now().minus(3, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+    }
+
+    static String newPhone() {
+        return ConversationStateTest.newPhone();
+    }
+
+    @Test
+    @Order(1)
+    void anIdleConversationClosesExactlyAtItsTimeoutOnceAndTheCrmHearsIt() throws Exception {
+        Instant t0 = start();
+        String session = "idle-" + System.nanoTime();
+        inbound(session, newPhone(), t0);
+
+        app.clock.pin(t0.plus(TIMEOUT).minusMillis(1));
+        runSweep("inactivity");
+        assertThat(conversation(session).get("status")).isEqualTo("open");
+
+        app.clock.pin(t0.plus(TIMEOUT));
+        JsonNode run = runSweep("inactivity");
+        assertThat(run.get("recorded").asInt()).isGreaterThanOrEqualTo(1);
+        Map<String, Object> closed = conversation(session);
+        assertThat(closed.get("status")).isEqualTo("closed");
+        assertThat(closed.get("closure_reason")).isEqualTo("inactivity");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> received("conversation.closed", session).size() == 1);
+        JsonNode event = received("conversation.closed", session).get(0);
+        assertThat(event.get("closure").get("reason").asText()).isEqualTo("inactivity");
+        assertThat(Instant.parse(event.get("closure").get("closedAt").asText())).isEqualTo(t0.plus(TIMEOUT));
+        assertThat(event.get("conversation").get("status").asText()).isEqualTo("closed");
+        assertThat(event.get("source").asText()).isEqualTo("treble-test");
+        assertThat(event.get("raw").get("generatedBy").asText()).isEqualTo("inactivity-sweep");
+
+        // Later and repeated runs close nothing twice.
+        app.clock.pin(t0.plus(TIMEOUT).plusSeconds(90));
+        runSweep("inactivity");
+        runSweep("inactivity");
+        Thread.sleep(300);
+        assertThat(received("conversation.closed", session)).hasSize(1);
+        assertThat(count("SELECT count(*) FROM inbox_event WHERE source = 'treble-test' AND type = 'conversation.closed' AND conversation_id = '"
+                + session + "'")).isEqualTo(1);
+    }
+
+    @Test
+    @Order(2)
+    void aMessageStoredWhileTheSweepRunsKeepsItsConversationOpen() throws Exception {
+        Instant t0 = start();
+        String session = "race-" + System.nanoTime();
+        String phone = newPhone();
+        inbound(session, phone, t0);
+        Instant sweepAt = t0.plus(TIMEOUT).plusSeconds(5);
+        app.clock.pin(sweepAt);
+        sweepFound = new CountDownLatch(1);
+        letSweepCommit = new CountDownLatch(1);
+        try {
+            CompletableFuture<JsonNode> sweep = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return runSweep("inactivity");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // The sweep has found the conversation idle; the customer writes before it commits.
+            assertThat(sweepFound.await(20, TimeUnit.SECONDS)).isTrue();
+            inbound(session, phone, sweepAt.minusSeconds(1));
+            letSweepCommit.countDown();
+            sweep.get(20, TimeUnit.SECONDS);
+        } finally {
+            sweepFound = null;
+            letSweepCommit = null;
+        }
+        assertThat(conversation(session).get("status")).isEqualTo("open");
+        Thread.sleep(300);
+        assertThat(received("conversation.closed", session)).isEmpty();
+
+        // Idle again from the new message on: closed a timeout after it.
+        app.clock.pin(sweepAt.minusSeconds(1).plus(TIMEOUT));
+        runSweep("inactivity");
+        assertThat(conversation(session).get("status")).isEqualTo("closed");
+    }
+
+    @Test
+    @Order(3)
+    void aReopenedConversationIsClosedAgainAfterItsNewIdlePeriod() throws Exception {
+        Instant t0 = start();
+        String session = "reopen-" + System.nanoTime();
+        String phone = newPhone();
+        inbound(session, phone, t0);
+        app.clock.pin(t0.plus(TIMEOUT));
+        runSweep("inactivity");
+        assertThat(conversation(session).get("status")).isEqualTo("closed");
+
+        // The customer writes again: the conversation re-opens (a message newer than the close wins).
+        Instant t1 = t0.plus(TIMEOUT).plusSeconds(600);
+        inbound(session, phone, t1);
+        assertThat(conversation(session).get("status")).isEqualTo("open");
+        app.clock.pin(t1.plus(TIMEOUT).minusSeconds(1));
+        runSweep("inactivity");
+        assertThat(conversation(session).get("status")).isEqualTo("open");
+        app.clock.pin(t1.plus(TIMEOUT));
+        runSweep("inactivity");
+        assertThat(conversation(session).get("status")).isEqualTo("closed");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> received("conversation.closed", session).size() == 2);
+        assertThat(received("conversation.closed", session)).extracting(e -> Instant.parse(e.get("closure").get("closedAt").asText()))
+                .containsExactlyInAnyOrder(t0.plus(TIMEOUT), t1.plus(TIMEOUT));
+    }
+
+    @Test
+    @Order(4)
+    void windowNoticesComeOncePerWindowAndNotForAWindowThatWasExtended() throws Exception {
+        Instant t0 = start();
+        String phone = newPhone();
+        String extended = newPhone();
+        inbound("win-" + System.nanoTime(), phone, t0);
+        inbound("win-ext-" + System.nanoTime(), extended, t0);
+        Instant end = t0.plus(Duration.ofHours(24));
+        // A message that arrives days late: its window ended more than a day before the sweep, too late to announce.
+        String late = newPhone();
+        inbound("win-late-" + System.nanoTime(), late, t0.minus(Duration.ofDays(2)));
+
+        app.clock.pin(end.minus(Duration.ofHours(1)).minusMillis(1));
+        runSweep("windows");
+        // The second customer writes again 22h30m in: a new window, ending 22h30m later.
+        inbound("win-ext-2-" + System.nanoTime(), extended, t0.plus(Duration.ofMinutes(22 * 60 + 30)));
+        Instant extendedEnd = t0.plus(Duration.ofMinutes(22 * 60 + 30)).plus(Duration.ofHours(24));
+
+        app.clock.pin(end.minus(Duration.ofHours(1)));
+        runSweep("windows");
+        runSweep("windows");
+        app.clock.pin(end.minusMillis(1));
+        runSweep("windows");
+        app.clock.pin(end);
+        runSweep("windows");
+        app.clock.pin(end.plusSeconds(30));
+        runSweep("windows");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> received("window.expired", phone).size() == 1);
+        Thread.sleep(300);
+        List<JsonNode> expiring = received("window.expiring", phone);
+        assertThat(expiring).hasSize(1);
+        assertThat(expiring.get(0).get("window").get("kind").asText()).isEqualTo("customer_service");
+        assertThat(Instant.parse(expiring.get(0).get("window").get("expiresAt").asText())).isEqualTo(end);
+        assertThat(Instant.parse(expiring.get(0).get("occurredAt").asText())).isEqualTo(end.minus(Duration.ofHours(1)));
+        List<JsonNode> expired = received("window.expired", phone);
+        assertThat(expired).hasSize(1);
+        assertThat(Instant.parse(expired.get(0).get("occurredAt").asText())).isEqualTo(end);
+        assertThat(expired.get(0).get("window").get("open").asBoolean()).isFalse();
+
+        assertThat(received("window.expiring", late)).isEmpty();
+        assertThat(received("window.expired", late)).isEmpty();
+        // Nothing for the extended window's old end; its new window is announced at its own time.
+        assertThat(received("window.expiring", extended)).isEmpty();
+        assertThat(received("window.expired", extended)).isEmpty();
+        app.clock.pin(extendedEnd.minus(Duration.ofHours(1)));
+        runSweep("windows");
+        await().atMost(Duration.ofSeconds(10)).until(() -> received("window.expiring", extended).size() == 1);
+        assertThat(Instant.parse(received("window.expiring", extended).get(0).get("window").get("expiresAt").asText())).isEqualTo(extendedEnd);
+    }
+
+    @Test
+    @Order(5)
+    void anUnknownSweepIs404() throws Exception {
+        HttpResponse<String> r = app.api("POST", "/api/sweeps/everything/run", TOKEN, null);
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(r.body()).get("error").asText()).isEqualTo("unknown_sweep");
+    }
+
+    /** Last: it removes everything older than the retention, which here is every event of this class. */
+    @Test
+    @Order(9)
+    void retentionRemovesOldEventsButKeepsWhatIsStillToBeDelivered() throws Exception {
+        String session = "ret-" + System.nanoTime();
+        String phone = newPhone();
+        Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        inbound(session, phone, t0);
+        // A receipt for the CRM that is down: its delivery is retrying (next attempt in an hour).
+        HttpResponse<String> r = post(ConversationStateTest.trebleDelivered(session, phone, t0.plusSeconds(1)));
+        assertThat(r.statusCode()).isEqualTo(202);
+        String undelivered = JSON.readTree(r.body()).get("id").asText();
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("SELECT count(*) FROM outbox WHERE state = 'retrying' AND event_id = '" + undelivered + "'") == 1);
+        // Paused, so it stays undelivered while the clock jumps ahead.
+        assertThat(app.api("POST", "/api/subscriptions/crm-down/disable", TOKEN, null).statusCode()).isEqualTo(200);
+        // A Sinch request leaves a nonce behind.
+        assertThat(post(Webhooks.sinch(WebhookIngestTest.uniqueSinch("ret-" + System.nanoTime()))).statusCode()).isEqualTo(202);
+        long eventsBefore = count("SELECT count(*) FROM inbox_event");
+        long deliveredBefore = count("SELECT count(*) FROM outbox WHERE state = 'delivered'");
+        assertThat(deliveredBefore).isGreaterThan(0);
+        assertThat(count("SELECT count(*) FROM webhook_nonce")).isGreaterThan(0);
+
+        app.clock.pin(Instant.now().plus(Duration.ofDays(31)));
+        JsonNode run = runSweep("retention");
+        assertThat(run.get("events").asLong()).isEqualTo(eventsBefore - 1);
+        assertThat(count("SELECT count(*) FROM inbox_event")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM inbox_event WHERE id = '" + undelivered + "'")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM outbox WHERE state = 'delivered'")).isZero();
+        assertThat(count("SELECT count(*) FROM delivery_attempt a WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = a.outbox_id)")).isZero();
+        assertThat(count("SELECT count(*) FROM outbox WHERE event_id = '" + undelivered + "'")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM webhook_nonce")).isZero();
+        // State is not history: conversations stay.
+        assertThat(conversation(session).get("status")).isEqualTo("open");
+    }
+
+    static long count(String sql) {
+        return app.jdbi().withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
+    }
+
+    @Test
+    @Order(6)
+    void sweepSettingsThatCannotWorkStopStartUpNamingTheSetting() {
+        assertThatThrownBy(() -> ConnectorHarness.start(Map.of("connector.sweep.cron-expression", "", "connector.sweep.interval", "90s")).close())
+                .hasStackTraceContaining("application.properties: connector.sweep.interval (SWEEP_INTERVAL): PT1M30S does not divide");
+        assertThatThrownBy(() -> ConnectorHarness.start(Map.of("connector.sweep.cron-expression", "every minute")).close())
+                .hasStackTraceContaining("connector.sweep.cron-expression (SWEEP_CRON): 'every minute' is not a Quartz cron expression");
+        assertThatThrownBy(() -> ConnectorHarness.start(Map.of("connector.sweep.window-expiring-lead", "0s")).close())
+                .hasStackTraceContaining("connector.sweep.window-expiring-lead (WINDOW_EXPIRING_LEAD): must be longer than 0");
+    }
+}
