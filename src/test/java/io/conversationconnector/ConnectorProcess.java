@@ -25,6 +25,11 @@ final class ConnectorProcess {
 
     /** Starts io.conversationconnector.App on 127.0.0.1:httpPort; its output goes to a log file beside dataDir. */
     static Process launch(Path configDir, Path dataDir, int httpPort, String... jvmOptions) throws Exception {
+        return launch(configDir, dataDir, httpPort, Map.of(), jvmOptions);
+    }
+
+    /** As above, with more environment variables (e.g. DB_URL, SWEEP_INTERVAL). */
+    static Process launch(Path configDir, Path dataDir, int httpPort, Map<String, String> extraEnv, String... jvmOptions) throws Exception {
         String classpath = "target/classes" + File.pathSeparator + Files.readString(Path.of("target", "runtime-classpath.txt")).strip();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(List.of(jvmOptions));
@@ -39,6 +44,7 @@ final class ConnectorProcess {
         env.put("CONNECTOR_CONFIG_DIR", configDir.toString());
         env.put("ADMIN_TOKEN", "crash-test");
         env.remove("DB_URL");
+        env.putAll(extraEnv);
         Files.createDirectories(dataDir);
         pb.redirectErrorStream(true);
         pb.redirectOutput(dataDir.resolveSibling(dataDir.getFileName() + "-" + httpPort + ".log").toFile());
@@ -62,6 +68,12 @@ final class ConnectorProcess {
             acknowledged.add(JSON.readTree(resp.body()).get("id").asText());
         }
         return acknowledged;
+    }
+
+    /** An admin API call (the token every launched connector has). */
+    static HttpResponse<String> api(int port, String method, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).header("Authorization", "Bearer crash-test")
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static HttpResponse<String> post(int port, Webhooks.Request r) throws Exception {

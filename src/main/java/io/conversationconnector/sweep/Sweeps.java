@@ -26,6 +26,7 @@ import org.apache.camel.Exchange;
  * while a batch comes back full; the exchange property {@value #RUN} counts what it did.
  */
 public final class Sweeps {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sweeps.class);
     public static final String RUN = "sweepRun";
 
     /** The counts of one run, answered by the admin API and logged. */
@@ -173,13 +174,21 @@ public final class Sweeps {
         m.put("attempts", r.attempts());
         m.put("nonces", r.nonces());
         m.put("millis", (System.nanoTime() - started) / 1_000_000);
-        exchange.getMessage().setBody(json.writeValueAsString(m));
+        String summary = json.writeValueAsString(m);
+        if (r.events() + r.nonces() > 0) {
+            LOG.info("retention: {}", summary);
+        }
+        exchange.getMessage().setBody(summary);
     }
 
     /** Route step at the end of a run: the summary as the body (the admin API answers it). */
     public void summarize(Exchange exchange) throws JsonProcessingException {
         Run run = exchange.getProperty(RUN, Run.class);
-        exchange.getMessage().setBody(json.writeValueAsString(run.summary()));
+        String summary = json.writeValueAsString(run.summary());
+        if (run.recorded > 0) {
+            LOG.info("{} sweep: {}", run.sweep, summary);
+        }
+        exchange.getMessage().setBody(summary);
     }
 
     private static Run run(Exchange exchange, String sweep) {
