@@ -174,12 +174,13 @@ public class LoadDriver {
     }
 
     static byte[] sinchRequest(String host, int port, String source, String secret, String id, String phone) throws Exception {
-        String body = "{\"app_id\":\"01BENCHAPP\",\"accepted_time\":\"2025-11-20T14:00:03.000Z\",\"event_time\":\"2025-11-20T14:00:02Z\","
+        String now = java.time.Instant.now().toString(); // current, as a provider sends: the conversations are active
+        String body = "{\"app_id\":\"01BENCHAPP\",\"accepted_time\":\"" + now + "\",\"event_time\":\"" + now + "\","
                 + "\"project_id\":\"bench\",\"message\":{\"id\":\"msg-" + id + "\",\"direction\":\"TO_APP\","
                 + "\"contact_message\":{\"text_message\":{\"text\":\"Hola, necesito ayuda con mi pedido\"}},"
                 + "\"channel_identity\":{\"channel\":\"WHATSAPP\",\"identity\":\"" + phone + "\",\"app_id\":\"01BENCHAPP\"},"
                 + "\"conversation_id\":\"conv-" + id + "\",\"contact_id\":\"contact-bench\",\"metadata\":\"\","
-                + "\"accept_time\":\"2025-11-20T14:00:02.500Z\"},\"message_metadata\":\"\",\"correlation_id\":\"\"}";
+                + "\"accept_time\":\"" + now + "\"},\"message_metadata\":\"\",\"correlation_id\":\"\"}";
         byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
         String nonce = "nonce-" + id;
         String ts = Long.toString(System.currentTimeMillis() / 1000);
@@ -195,11 +196,12 @@ public class LoadDriver {
     }
 
     static byte[] birdRequest(String host, int port, String source, String key, String url, String id, String phone) throws Exception {
+        String now = java.time.Instant.now().toString();
         String body = "{\"service\":\"conversations\",\"event\":\"conversation.updated\",\"payload\":{\"id\":\"conv-" + id + "\","
                 + "\"status\":\"active\",\"featuredParticipants\":[],\"initiatingParticipant\":{\"id\":\"p-1\",\"type\":\"contact\","
                 + "\"status\":\"active\",\"displayName\":\"Laura\",\"contact\":{\"identifierKey\":\"phonenumber\","
                 + "\"identifierValue\":\"+" + phone + "\",\"platformAddress\":\"+" + phone + "\"}},\"channelId\":\"ch-1\","
-                + "\"createdAt\":\"2025-11-20T14:00:00.000Z\",\"updatedAt\":\"2025-11-20T14:00:01.000Z\",\"platformStyle\":\"direct\"}}";
+                + "\"createdAt\":\"" + now + "\",\"updatedAt\":\"" + now + "\",\"platformStyle\":\"direct\"}}";
         byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
         String ts = Long.toString(System.currentTimeMillis() / 1000);
         byte[] hash = SHA256.get().digest(bodyBytes);

@@ -3,13 +3,15 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 
 /**
- * Seeds N contacts with WhatsApp windows (and conversations) straight into the connector's database, for the
- * window-query benchmark. Phones are +57300 followed by 7 digits (0000000 … N-1), as LoadDriver --window asks.
- *   java -cp target/lib/postgresql-<version>.jar bench/SeedWindows.java jdbc:postgresql://127.0.0.1:PORT/postgres N
+ * Seeds N contacts with WhatsApp windows (and one open conversation each) straight into the connector's database,
+ * for the window-query and sweep benchmarks. Phones are +57300 followed by 7 digits (0000000 … N-1), as
+ * LoadDriver --window asks. With IDLE, the first IDLE conversations were last active two hours ago (the rest now).
+ *   java -cp target/lib/postgresql-<version>.jar bench/SeedWindows.java jdbc:postgresql://127.0.0.1:PORT/postgres N [IDLE]
  */
 public class SeedWindows {
     public static void main(String[] a) throws Exception {
         int n = Integer.parseInt(a[1]);
+        int idle = a.length > 2 ? Integer.parseInt(a[2]) : 0;
         long start = System.nanoTime();
         try (Connection c = DriverManager.getConnection(a[0], "postgres", ""); Statement s = c.createStatement()) {
             s.execute("""
@@ -21,12 +23,13 @@ public class SeedWindows {
             s.execute("""
                     INSERT INTO conversation (id, source, provider_conversation_id, channel, contact_phone, status, status_at,
                                               opened_at, last_activity_at, last_inbound_at, created_at, updated_at)
-                    SELECT 'conv_seed' || i, 'sinch-bench', 'seed-' || i, 'whatsapp', '+57300' || lpad(i::text, 7, '0'), 'open', now(),
-                           now(), now(), now() - make_interval(mins => mod(i, 2880)), now(), now()
-                    FROM generate_series(0, %d) AS i
-                    ON CONFLICT DO NOTHING""".formatted(n - 1));
+                    SELECT 'conv_seed' || i, 'sinch-bench', 'seed-' || i, 'whatsapp', '+57300' || lpad(i::text, 7, '0'), 'open', active,
+                           active, active, now() - make_interval(mins => mod(i, 2880)), now(), now()
+                    FROM (SELECT i, CASE WHEN i < %d THEN now() - interval '2 hours' ELSE now() END AS active
+                          FROM generate_series(0, %d) AS i) AS seed
+                    ON CONFLICT DO NOTHING""".formatted(idle, n - 1));
             s.execute("ANALYZE contact_window; ANALYZE conversation; ANALYZE opt_out");
         }
-        System.out.printf("seeded %d contacts in %.1f s%n", n, (System.nanoTime() - start) / 1e9);
+        System.out.printf("seeded %d contacts (%d idle conversations) in %.1f s%n", n, idle, (System.nanoTime() - start) / 1e9);
     }
 }

@@ -108,6 +108,8 @@ public class ConnectorConfiguration implements CamelConfiguration {
     String windowExpiringLead;
     @PropertyInject(value = "connector.sweep.batch-size", defaultValue = "2000")
     int sweepBatchSize;
+    @PropertyInject(value = "connector.sweep.workers", defaultValue = "2")
+    int sweepWorkers;
     @PropertyInject(value = "connector.sweep.scheduler-name", defaultValue = "conversation-connector")
     String schedulerName;
     @PropertyInject(value = "connector.retention.age", defaultValue = "30d")
@@ -150,6 +152,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
         atLeastOne("connector.delivery.parallelism", deliveryParallelism);
         atLeastOne("connector.delivery.in-flight", deliveryInFlight);
         atLeastOne("connector.sweep.batch-size", sweepBatchSize);
+        atLeastOne("connector.sweep.workers", sweepWorkers);
         // Checked before the database starts: a wrong setting stops start-up naming it.
         String sweepCron = SweepSchedule.cron(sweepCronExpression, Durations.parse(sweepInterval, "application.properties",
                 "connector.sweep.interval (SWEEP_INTERVAL)"), "application.properties", "connector.sweep.cron-expression (SWEEP_CRON)",
@@ -229,7 +232,10 @@ public class ConnectorConfiguration implements CamelConfiguration {
             }
         });
         Sweeps sweeps = new Sweeps(new SweepStore(database.jdbi(), subscriptions.values()), sources, inactivityDefault,
-                expiringLead, retentionAge, sweepBatchSize, clock, json);
+                expiringLead, retentionAge, sweepBatchSize, sweepWorkers, clock, json);
+        // The batches of one sweep run are committed in parallel (disjoint rows, each its own transaction).
+        context.getRegistry().bind("sweepWorkers", context.getExecutorServiceManager().newFixedThreadPool(this, "sweep-worker", sweepWorkers));
+        context.getRegistry().bind("sweepBatchEvents", (Processor) sweeps::batchEvents);
         context.getRegistry().bind("findIdleConversations", (Processor) sweeps::findIdleConversations);
         context.getRegistry().bind("findWindowNotices", (Processor) sweeps::findWindowNotices);
         context.getRegistry().bind("commitSweep", (Processor) sweeps::commit);

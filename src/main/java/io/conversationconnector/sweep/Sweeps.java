@@ -22,27 +22,29 @@ import org.apache.camel.Exchange;
 /**
  * The steps of routes/sweeps.camel.yaml. A find step makes the connector's own canonical events (an idle
  * conversation's conversation.closed, a window's window.expiring or window.expired) and puts them in the body
- * for the same router that classifies provider events; the commit step stores those still due. Each run loops
- * while a batch comes back full; the exchange property {@value #RUN} counts what it did.
+ * for the same router that classifies provider events, in batches the route commits in parallel; the commit step
+ * stores those still due. A run repeats while a find was cut off at its limit; the exchange property
+ * {@value #RUN} counts what it did.
  */
 public final class Sweeps {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sweeps.class);
     public static final String RUN = "sweepRun";
 
-    /** The counts of one run, answered by the admin API and logged. */
+    /** The counts of one run, answered by the admin API and logged; batches of a run are committed in parallel. */
     public static final class Run {
         private final String sweep;
         private final long startedNanos = System.nanoTime();
-        private final List<SweepStore.Generated> batch = new ArrayList<>();
-        private boolean full;
-        private long found;
-        private long recorded;
+        private final java.util.concurrent.atomic.AtomicLong found = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicLong recorded = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicLong findNanos = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicLong commitNanos = new java.util.concurrent.atomic.AtomicLong();
+        private volatile boolean full;
 
         Run(String sweep) {
             this.sweep = sweep;
         }
 
-        /** For the route's loop condition: the last batch was full, so there may be more. */
+        /** For the route's loop condition: the last find was cut off at its limit, so there may be more. */
         public boolean isFull() {
             return full;
         }
@@ -50,12 +52,18 @@ public final class Sweeps {
         public Map<String, Object> summary() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("sweep", sweep);
-            m.put("found", found);
-            m.put("recorded", recorded);
+            m.put("found", found.get());
+            m.put("recorded", recorded.get());
             m.put("millis", (System.nanoTime() - startedNanos) / 1_000_000);
+            // where the time went: finding candidates, and the guarded transactions (summed over parallel batches)
+            m.put("findMillis", findNanos.get() / 1_000_000);
+            m.put("commitMillis", commitNanos.get() / 1_000_000);
             return m;
         }
     }
+
+    /** Exchange property of one batch (a split part): its events with their guards. */
+    public static final String BATCH = "sweepBatch";
 
     private final SweepStore store;
     private final Map<String, SourceConfig> sources;
@@ -63,12 +71,14 @@ public final class Sweeps {
     private final Duration expiringLead;
     private final Duration retention;
     private final int batchSize;
+    private final int workers;
     private final Clock clock;
     private final ObjectMapper json;
 
     public Sweeps(SweepStore store, Map<String, SourceConfig> sources, Duration defaultInactivityTimeout, Duration expiringLead,
-                  Duration retention, int batchSize, Clock clock, ObjectMapper json) {
+                  Duration retention, int batchSize, int workers, Clock clock, ObjectMapper json) {
         this.retention = retention;
+        this.workers = workers;
         this.store = store;
         this.sources = Map.copyOf(sources);
         this.defaultInactivityTimeout = defaultInactivityTimeout;
@@ -86,10 +96,12 @@ public final class Sweeps {
     /** Route step: up to one batch of idle open conversations, as conversation.closed events (reason inactivity). */
     public void findIdleConversations(Exchange exchange) throws JsonProcessingException {
         Run run = run(exchange, "inactivity");
+        long started = System.nanoTime();
         Instant now = clock.instant();
+        List<SweepStore.Generated> found = new ArrayList<>();
         for (SourceConfig source : sources.values()) {
             Duration timeout = inactivityTimeout(source);
-            int room = batchSize - run.batch.size();
+            int room = findLimit() - found.size();
             if (timeout == null || room <= 0) {
                 continue;
             }
@@ -105,17 +117,19 @@ public final class Sweeps {
                 raw.put("generatedBy", "inactivity-sweep");
                 raw.put("idleSince", c.idleSince().toString());
                 raw.put("inactivityTimeout", timeout.toString());
-                add(run, event, raw, new SweepStore.StillIdle(c.id(), c.idleSince()));
+                found.add(generated(event, raw, new SweepStore.StillIdle(c.id(), c.idleSince())));
             }
         }
-        finishFind(exchange, run);
+        finishFind(exchange, run, found, started);
     }
 
     /** Route step: up to one batch of due window notices, as window.expired / window.expiring events. */
     public void findWindowNotices(Exchange exchange) throws JsonProcessingException {
         Run run = run(exchange, "windows");
+        long started = System.nanoTime();
         Instant now = clock.instant();
-        for (SweepStore.DueNotice n : store.findDueNotices(sources.keySet(), now, expiringLead, batchSize)) {
+        List<SweepStore.Generated> found = new ArrayList<>();
+        for (SweepStore.DueNotice n : store.findDueNotices(sources.keySet(), now, expiringLead, findLimit())) {
             SourceConfig source = sources.get(n.source());
             boolean expired = n.notice() == SweepStore.Notice.EXPIRED;
             String kind = n.kind() == SweepStore.WindowKind.CUSTOMER_SERVICE ? "customer_service" : "free_entry_point";
@@ -134,22 +148,35 @@ public final class Sweeps {
             if (!expired) {
                 raw.put("expiringLead", expiringLead.toString());
             }
-            add(run, event, raw, new SweepStore.NoticeDue(n.kind(), n.notice(), n.contactPhone(), n.source(), n.expiresAt()));
+            found.add(generated(event, raw, new SweepStore.NoticeDue(n.kind(), n.notice(), n.contactPhone(), n.source(), n.expiresAt())));
         }
-        finishFind(exchange, run);
+        finishFind(exchange, run, found, started);
+    }
+
+    /** Route step, first in each split part: the batch's events as the body, for the router. */
+    public void batchEvents(Exchange exchange) {
+        @SuppressWarnings("unchecked")
+        List<SweepStore.Generated> batch = exchange.getMessage().getBody(List.class);
+        exchange.setProperty(BATCH, batch);
+        List<PendingEvent> events = new ArrayList<>(batch.size());
+        batch.forEach(g -> events.add(g.pending()));
+        exchange.getMessage().setBody(events);
     }
 
     /** Route step after the router: stores the batch's events that are still due, in one transaction. */
     public void commit(Exchange exchange) throws JsonProcessingException {
         Run run = exchange.getProperty(RUN, Run.class);
-        List<SweepStore.Generated> classified = new ArrayList<>(run.batch.size());
-        for (SweepStore.Generated g : run.batch) {
-            // canonical JSON after the router, as for webhooks (the router may not change the event, but keep one path)
+        @SuppressWarnings("unchecked")
+        List<SweepStore.Generated> batch = exchange.getProperty(BATCH, List.class);
+        long started = System.nanoTime();
+        List<SweepStore.Generated> classified = new ArrayList<>(batch.size());
+        for (SweepStore.Generated g : batch) {
+            // the canonical JSON is written after the router, as for webhooks
             classified.add(new SweepStore.Generated(g.pending(), json.writeValueAsString(g.pending().getEvent().withoutRaw()),
                     g.rawJson(), g.guard()));
         }
-        run.recorded += store.commit(classified, clock.instant());
-        run.batch.clear();
+        run.recorded.addAndGet(store.commit(classified, clock.instant()));
+        run.commitNanos.addAndGet(System.nanoTime() - started);
     }
 
     /**
@@ -185,7 +212,7 @@ public final class Sweeps {
     public void summarize(Exchange exchange) throws JsonProcessingException {
         Run run = exchange.getProperty(RUN, Run.class);
         String summary = json.writeValueAsString(run.summary());
-        if (run.recorded > 0) {
+        if (run.recorded.get() > 0) {
             LOG.info("{} sweep: {}", run.sweep, summary);
         }
         exchange.getMessage().setBody(summary);
@@ -200,16 +227,26 @@ public final class Sweeps {
         return run;
     }
 
-    private void add(Run run, CanonicalEvent event, Map<String, Object> raw, SweepStore.Guard guard) throws JsonProcessingException {
-        run.batch.add(new SweepStore.Generated(new PendingEvent(event), null, json.writeValueAsString(raw), guard));
+    private SweepStore.Generated generated(CanonicalEvent event, Map<String, Object> raw, SweepStore.Guard guard)
+            throws JsonProcessingException {
+        return new SweepStore.Generated(new PendingEvent(event), null, json.writeValueAsString(raw), guard);
     }
 
-    private void finishFind(Exchange exchange, Run run) {
-        run.found += run.batch.size();
-        run.full = run.batch.size() >= batchSize;
-        List<PendingEvent> events = new ArrayList<>(run.batch.size());
-        run.batch.forEach(g -> events.add(g.pending()));
-        exchange.getMessage().setBody(events);
+    /** One find takes at most this many candidates: a batch for each parallel worker, a few times over. */
+    private int findLimit() {
+        return batchSize * workers * 4;
+    }
+
+    /** The body: the candidates in batches of batchSize, committed in parallel by the route's split. */
+    private void finishFind(Exchange exchange, Run run, List<SweepStore.Generated> found, long startedNanos) {
+        run.findNanos.addAndGet(System.nanoTime() - startedNanos);
+        run.found.addAndGet(found.size());
+        run.full = found.size() >= findLimit();
+        List<List<SweepStore.Generated>> batches = new ArrayList<>();
+        for (int i = 0; i < found.size(); i += batchSize) {
+            batches.add(List.copyOf(found.subList(i, Math.min(found.size(), i + batchSize))));
+        }
+        exchange.getMessage().setBody(batches);
     }
 
     private static Sections.Contact contact(String phone, String providerContactId) {
