@@ -160,12 +160,9 @@ public class ConnectorConfiguration implements CamelConfiguration {
         SweepSchedule.validCron(retentionCron, "application.properties", "connector.retention.cron (RETENTION_CRON)");
         context.getPropertiesComponent().addOverrideProperty("connector.sweep.cron", sweepCron);
         Duration inactivityDefault = defaultInactivityTimeout == null || defaultInactivityTimeout.isBlank() ? null
-                : positive(Durations.parse(defaultInactivityTimeout, "application.properties", "connector.sweep.inactivity-timeout (INACTIVITY_TIMEOUT)"),
-                "connector.sweep.inactivity-timeout (INACTIVITY_TIMEOUT)");
-        Duration expiringLead = positive(Durations.parse(windowExpiringLead, "application.properties",
-                "connector.sweep.window-expiring-lead (WINDOW_EXPIRING_LEAD)"), "connector.sweep.window-expiring-lead (WINDOW_EXPIRING_LEAD)");
-        Duration retentionAge = positive(Durations.parse(retention, "application.properties", "connector.retention.age (RETENTION)"),
-                "connector.retention.age (RETENTION)");
+                : positiveDuration(defaultInactivityTimeout, "connector.sweep.inactivity-timeout (INACTIVITY_TIMEOUT)");
+        Duration expiringLead = positiveDuration(windowExpiringLead, "connector.sweep.window-expiring-lead (WINDOW_EXPIRING_LEAD)");
+        Duration retentionAge = positiveDuration(retention, "connector.retention.age (RETENTION)");
         Database database = Database.start(new Database.Settings(dbUrl, dbUser, dbPassword, Path.of(dataDir),
                 embeddedDbPort, poolSize, connectionTimeoutMs));
         manage(context, "database", database);
@@ -224,6 +221,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.getRegistry().bind("adminApi", new AdminApi(database.jdbi(), optOuts, clock, json));
 
         // Sweeps: Quartz's clustered job store lives in the same database; the scheduler stops before it closes.
+        // One Quartz thread per timer of routes/sweeps.camel.yaml (inactivity, windows, retention).
         org.quartz.impl.StdSchedulerFactory quartz = ClusteredQuartz.factory(schedulerName, database.dataSource(), 3);
         context.getComponent("quartz", org.apache.camel.component.quartz.QuartzComponent.class).setSchedulerFactory(quartz);
         manage(context, "sweep-scheduler", () -> {
@@ -231,7 +229,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
                 scheduler.shutdown(true);
             }
         });
-        Sweeps sweeps = new Sweeps(new SweepStore(database.jdbi(), subscriptions.values()), sources, inactivityDefault,
+        Sweeps sweeps = new Sweeps(new SweepStore(database.jdbi(), subscriptions.values(), json), sources, inactivityDefault,
                 expiringLead, retentionAge, sweepBatchSize, sweepWorkers, clock, json);
         // The batches of one sweep run are committed in parallel (disjoint rows, each its own transaction).
         context.getRegistry().bind("sweepWorkers", context.getExecutorServiceManager().newFixedThreadPool(this, "sweep-worker", sweepWorkers));
@@ -263,7 +261,8 @@ public class ConnectorConfiguration implements CamelConfiguration {
         }
     }
 
-    private static Duration positive(Duration d, String key) {
+    private static Duration positiveDuration(String text, String key) {
+        Duration d = Durations.parse(text, "application.properties", key);
         if (d.isNegative() || d.isZero()) {
             throw new io.conversationconnector.config.ConfigException("application.properties", key, "must be longer than 0, not " + d);
         }

@@ -44,8 +44,7 @@ class ClusterSweepTest {
         try (EmbeddedDatabase db = EmbeddedDatabase.start(base.resolve("pg"), pgPort); StubCrm crm = new StubCrm()) {
           try {
             Path config = Files.createDirectories(base.resolve("config"));
-            Files.writeString(config.resolve("sources.yaml"), Files.readString(Path.of("src/test/resources/test-config/sources.yaml"))
-                    .replace("    timeZone: America/Bogota\n", "    timeZone: America/Bogota\n    inactivityTimeout: 2s\n"));
+            Files.writeString(config.resolve("sources.yaml"), SweepTest.testSourcesWithInactivityTimeout("2s"));
             Files.writeString(config.resolve("subscriptions.yaml"), """
                     subscriptions:
                       - id: crm

@@ -7,11 +7,9 @@ import static org.awaitility.Awaitility.await;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -51,14 +49,9 @@ class SweepTest {
     @BeforeAll
     static void boot() throws Exception {
         crm = new StubCrm();
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        secret = "whsec_" + Base64.getEncoder().encodeToString(key);
+        secret = DeliveryTest.secret();
         Path config = Files.createDirectories(Path.of("target", "test-data", "sweep-config-" + System.nanoTime()));
-        String sources = Files.readString(Path.of("src/test/resources/test-config/sources.yaml"))
-                .replace("    timeZone: America/Bogota\n", "    timeZone: America/Bogota\n    inactivityTimeout: 30m\n");
-        assertThat(sources).contains("inactivityTimeout: 30m");
-        Files.writeString(config.resolve("sources.yaml"), sources);
+        Files.writeString(config.resolve("sources.yaml"), testSourcesWithInactivityTimeout("30m"));
         Files.writeString(config.resolve("subscriptions.yaml"), """
                 subscriptions:
                   - id: crm-sweeps
@@ -83,6 +76,14 @@ class SweepTest {
                 assertThat(go.await(20, TimeUnit.SECONDS)).isTrue();
             }
         }));
+    }
+
+    /** The test sources, with an inactivityTimeout on treble-test. */
+    static String testSourcesWithInactivityTimeout(String timeout) throws java.io.IOException {
+        String sources = Files.readString(Path.of("src/test/resources/test-config/sources.yaml"))
+                .replace("    timeZone: America/Bogota\n", "    timeZone: America/Bogota\n    inactivityTimeout: " + timeout + "\n");
+        assertThat(sources).contains("inactivityTimeout: " + timeout);
+        return sources;
     }
 
     @AfterAll

@@ -276,7 +276,6 @@ public final class AdminApi {
         respond(exchange, 200, event);
     }
 
-    /** The OpenAPI 3 description of this API (src/main/resources/openapi.json). */
     /** POST /api/sweeps/{name}/run with a name that is not a sweep. */
     public void unknownSweep(Exchange exchange) {
         throw WebhookRejected.notFound("unknown_sweep", "sweeps are inactivity, windows and retention");
@@ -287,6 +286,7 @@ public final class AdminApi {
         io.conversationconnector.ingest.HttpResponses.json(exchange, 200, exchange.getMessage().getBody(String.class));
     }
 
+    /** The OpenAPI 3 description of this API (src/main/resources/openapi.json). */
     public void openApi(Exchange exchange) throws IOException {
         if (openApiDocument == null) {
             try (var in = AdminApi.class.getResourceAsStream("/openapi.json")) {

@@ -19,7 +19,7 @@ import org.jdbi.v3.core.Handle;
  * The one way an event enters the inbox, inside the caller's transaction: the inbox row (a repeat of
  * source + providerEventId inserts nothing), then, for the events that are new, their state changes
  * (conversation, window, opt-out) and one outbox row per matching subscription. Webhooks (InboxWriter) and
- * the connector's own events (SweepWriter: inactivity closes, window notices) both come through here.
+ * the connector's own events (SweepStore: inactivity closes, window notices) both come through here.
  */
 final class EventRecorder {
     /** All events in one statement (arrays, unnest): one parse and plan, however many events. */

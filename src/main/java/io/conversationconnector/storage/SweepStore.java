@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.f4b6a3.ulid.Ulid;
 import io.conversationconnector.config.Subscription;
 import io.conversationconnector.ingest.PendingEvent;
@@ -165,8 +167,8 @@ public final class SweepStore {
     public record NoticeDue(WindowKind kind, Notice notice, String contactPhone, String source, Instant expiresAt) implements Guard {
     }
 
-    /** An event a sweep made, classified by the router, with its guard and the raw JSON stored for it. */
-    public record Generated(PendingEvent pending, String canonicalJson, String rawJson, Guard guard) {
+    /** An event a sweep made (classified by the router before the commit), its guard and the raw JSON stored for it. */
+    public record Generated(PendingEvent pending, String rawJson, Guard guard) {
     }
 
     public record Retired(long events, long deliveries, long attempts, long nonces) {
@@ -174,10 +176,12 @@ public final class SweepStore {
 
     private final Jdbi jdbi;
     private final EventRecorder recorder;
+    private final ObjectMapper json;
 
-    public SweepStore(Jdbi jdbi, Collection<Subscription> subscriptions) {
+    public SweepStore(Jdbi jdbi, Collection<Subscription> subscriptions, ObjectMapper json) {
         this.jdbi = jdbi;
         this.recorder = new EventRecorder(subscriptions);
+        this.json = json;
     }
 
     public List<IdleConversation> findIdle(String source, Instant cutoff, int limit) {
@@ -193,11 +197,9 @@ public final class SweepStore {
      * than {@link #STALE_NOTICE} ago are passed over for good.
      */
     public List<DueNotice> findDueNotices(Collection<String> sources, Instant now, Duration lead, int limit) {
-        jdbi.useHandle(h -> {
+        return jdbi.withHandle(h -> {
             h.createUpdate(SKIP_STALE_CS).bind("staleBefore", at(now.minus(STALE_NOTICE))).execute();
             h.createUpdate(SKIP_STALE_FEP).bind("staleBefore", at(now.minus(STALE_NOTICE))).execute();
-        });
-        return jdbi.withHandle(h -> {
             List<DueNotice> due = new ArrayList<>();
             for (Notice notice : List.of(Notice.EXPIRED, Notice.EXPIRING)) {
                 for (WindowKind kind : WindowKind.values()) {
@@ -224,9 +226,14 @@ public final class SweepStore {
      * One transaction: the guards (row locks, in the order ingest takes them), then the events that passed, through
      * the same path as provider events (inbox, state, outbox). Returns how many events were stored.
      */
-    public int commit(List<Generated> generated, Instant now) {
+    public int commit(List<Generated> generated, Instant now) throws JsonProcessingException {
         if (generated.isEmpty()) {
             return 0;
+        }
+        // The canonical JSON is written after the router, as InboxWriter does for webhooks.
+        List<String> canonical = new ArrayList<>(generated.size());
+        for (Generated g : generated) {
+            canonical.add(json.writeValueAsString(g.pending().getEvent().withoutRaw()));
         }
         return jdbi.inTransaction(h -> {
             Set<Guard> passed = new HashSet<>();
@@ -256,9 +263,10 @@ public final class SweepStore {
                 list.stream().filter(n -> marked.contains(n.contactPhone() + "\u0000" + n.source())).forEach(passed::add);
             }
             List<EventRecorder.Row> rows = new ArrayList<>();
-            for (Generated g : generated) {
+            for (int i = 0; i < generated.size(); i++) {
+                Generated g = generated.get(i);
                 if (passed.contains(g.guard())) {
-                    rows.add(new EventRecorder.Row(g.pending(), g.canonicalJson(), g.rawJson(), "{}"));
+                    rows.add(new EventRecorder.Row(g.pending(), canonical.get(i), g.rawJson(), "{}"));
                 }
             }
             return recorder.record(h, rows, now).size();

@@ -169,13 +169,7 @@ public final class Sweeps {
         @SuppressWarnings("unchecked")
         List<SweepStore.Generated> batch = exchange.getProperty(BATCH, List.class);
         long started = System.nanoTime();
-        List<SweepStore.Generated> classified = new ArrayList<>(batch.size());
-        for (SweepStore.Generated g : batch) {
-            // the canonical JSON is written after the router, as for webhooks
-            classified.add(new SweepStore.Generated(g.pending(), json.writeValueAsString(g.pending().getEvent().withoutRaw()),
-                    g.rawJson(), g.guard()));
-        }
-        run.recorded.addAndGet(store.commit(classified, clock.instant()));
+        run.recorded.addAndGet(store.commit(batch, clock.instant()));
         run.commitNanos.addAndGet(System.nanoTime() - started);
     }
 
@@ -229,7 +223,7 @@ public final class Sweeps {
 
     private SweepStore.Generated generated(CanonicalEvent event, Map<String, Object> raw, SweepStore.Guard guard)
             throws JsonProcessingException {
-        return new SweepStore.Generated(new PendingEvent(event), null, json.writeValueAsString(raw), guard);
+        return new SweepStore.Generated(new PendingEvent(event), json.writeValueAsString(raw), guard);
     }
 
     /** One find takes at most this many candidates: a batch for each parallel worker, a few times over. */
