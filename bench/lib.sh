@@ -8,7 +8,7 @@ start_connector() {
   mvn -q -B -DskipTests package
   DATA=$(mktemp -d "${TMPDIR:-/tmp}/connector-bench.XXXXXX")
   HTTP_HOST=127.0.0.1 MGMT_HOST=127.0.0.1 HTTP_PORT=$HTTP_PORT MGMT_PORT=$MGMT_PORT DATA_DIR="$DATA" \
-    CONNECTOR_CONFIG_DIR=${CONFIG_DIR:-bench/config} ADMIN_TOKEN=$ADMIN_TOKEN java ${JAVA_OPTS:-} -jar target/conversation-connector.jar > "$DATA/connector.log" 2>&1 &
+    CONNECTOR_CONFIG_DIR=${CONFIG_DIR:-bench/config} ADMIN_TOKEN=$ADMIN_TOKEN SHUTDOWN_DRAIN_DELAY=${SHUTDOWN_DRAIN_DELAY:-0s} java ${JAVA_OPTS:-} -jar target/conversation-connector.jar > "$DATA/connector.log" 2>&1 &
   PID=$!
   trap stop_connector EXIT
   for _ in $(seq 1 120); do

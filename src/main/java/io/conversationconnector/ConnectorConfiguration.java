@@ -30,6 +30,12 @@ import io.conversationconnector.ingest.BranchStep;
 import io.conversationconnector.ingest.ReadEventType;
 import io.conversationconnector.ingest.HttpErrorPages;
 import io.conversationconnector.ingest.MappingStep;
+import io.conversationconnector.ingest.RequestOutcomes;
+import io.conversationconnector.observe.ConnectorMetrics;
+import io.conversationconnector.observe.DatabaseGauges;
+import io.conversationconnector.observe.ShutdownGate;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.conversationconnector.ingest.WebhookIntake;
 import io.conversationconnector.mapping.bird.BirdMapper;
 import io.conversationconnector.mapping.rasayel.RasayelMapper;
@@ -125,6 +131,11 @@ public class ConnectorConfiguration implements CamelConfiguration {
     @PropertyInject(value = "connector.ingest.commit-timeout-ms", defaultValue = "20000")
     long commitTimeoutMs;
 
+    @PropertyInject(value = "connector.metrics.refresh-interval", defaultValue = "10s")
+    String metricsRefreshInterval;
+    @PropertyInject(value = "connector.shutdown.drain-delay", defaultValue = "5s")
+    String shutdownDrainDelay;
+
     @BindToRegistry("canonicalJson")
     public ObjectMapper canonicalJson() {
         return CanonicalJson.mapper();
@@ -163,27 +174,36 @@ public class ConnectorConfiguration implements CamelConfiguration {
                 : positiveDuration(defaultInactivityTimeout, "connector.sweep.inactivity-timeout (INACTIVITY_TIMEOUT)");
         Duration expiringLead = positiveDuration(windowExpiringLead, "connector.sweep.window-expiring-lead (WINDOW_EXPIRING_LEAD)");
         Duration retentionAge = positiveDuration(retention, "connector.retention.age (RETENTION)");
+        Duration metricsRefresh = positiveDuration(metricsRefreshInterval, "connector.metrics.refresh-interval");
+        PrometheusMeterRegistry meters = prometheusRegistry(context);
+        ConnectorMetrics metrics = new ConnectorMetrics(meters, sources.keySet(), subscriptions.keySet());
+        RequestOutcomes requestOutcomes = new RequestOutcomes(metrics);
         Database database = Database.start(new Database.Settings(dbUrl, dbUser, dbPassword, Path.of(dataDir),
-                embeddedDbPort, poolSize, connectionTimeoutMs));
+                embeddedDbPort, poolSize, connectionTimeoutMs, meters));
         manage(context, "database", database);
+        manage(context, "metrics-gauges", new DatabaseGauges(database.jdbi(), meters, subscriptions.keySet(), clock, metricsRefresh));
         InboxWriter inbox = new InboxWriter(database.jdbi(), subscriptions.values(), clock, json,
                 new InboxWriter.Settings(writers, maxBatch, queueCapacity, Duration.ofMillis(commitTimeoutMs)));
         manage(context, "inbox-writer", inbox);
         context.getRegistry().bind("database", database);
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
+        ShutdownGate shutdownGate = new ShutdownGate(Durations.parse(shutdownDrainDelay, "application.properties",
+                "connector.shutdown.drain-delay (SHUTDOWN_DRAIN_DELAY)"));
+        context.getManagementStrategy().addEventNotifier(shutdownGate);
         if (health != null) {
             health.register(new DatabaseHealthCheck(database));
+            health.register(shutdownGate.readiness());
         }
 
         // The ingest steps run for every webhook: bound as Processors, which Camel calls directly (a bean-method
         // call with parameter binding costs more than most of these steps' own work).
-        WebhookIntake intake = new WebhookIntake(sources, inbox, clock, json);
+        WebhookIntake intake = new WebhookIntake(sources, inbox, clock, json, requestOutcomes);
         context.getRegistry().bind("webhookIntake", intake);
         context.getRegistry().bind("admitWebhook", (Processor) intake::admit);
         context.getRegistry().bind("parseJson", (Processor) intake::parseJson);
         context.getRegistry().bind("commitAndAcknowledge", (Processor) intake::commitAndAcknowledge);
-        context.getRegistry().bind("errorResponses", new ErrorResponses(json));
-        context.addStartupListener(new HttpErrorPages(httpPort));
+        context.getRegistry().bind("errorResponses", new ErrorResponses(json, requestOutcomes));
+        context.addStartupListener(new HttpErrorPages(httpPort, requestOutcomes));
         context.getRegistry().bind("readEventType", new ReadEventType());
         for (String branch : List.of("closed", "optStatus", "delivery", "inboundMessage", "windowNotice", "lifecycle", "other")) {
             context.getRegistry().bind(branch + "Branch", new BranchStep(branch.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT)));
@@ -208,7 +228,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
 
         DeliveryStore deliveryStore = new DeliveryStore(database.jdbi());
         DeliverySteps delivery = new DeliverySteps(deliveryStore, subscriptions, clock, json, deliveryBatchSize, deliveryParallelism,
-                deliveryInFlight, io.conversationconnector.config.Durations.parse(leaseGrace, "application.properties", "connector.delivery.lease-grace"));
+                deliveryInFlight, io.conversationconnector.config.Durations.parse(leaseGrace, "application.properties", "connector.delivery.lease-grace"), metrics);
         manage(context, "delivery-outcomes", delivery.outcomeWriter());
         context.getRegistry().bind("claimDeliveries", (Processor) delivery::claim);
         context.getRegistry().bind("prepareDelivery", (Processor) delivery::prepare);
@@ -230,7 +250,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
             }
         });
         Sweeps sweeps = new Sweeps(new SweepStore(database.jdbi(), subscriptions.values(), json), sources, inactivityDefault,
-                expiringLead, retentionAge, sweepBatchSize, sweepWorkers, clock, json);
+                expiringLead, retentionAge, sweepBatchSize, sweepWorkers, clock, json, metrics);
         // The batches of one sweep run are committed in parallel (disjoint rows, each its own transaction).
         context.getRegistry().bind("sweepWorkers", context.getExecutorServiceManager().newFixedThreadPool(this, "sweep-worker", sweepWorkers));
         context.getRegistry().bind("sweepBatchEvents", (Processor) sweeps::batchEvents);
@@ -241,6 +261,19 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.getRegistry().bind("applyRetention", (Processor) sweeps::retire);
 
         context.getRegistry().bind("deliveryAdminApi", new DeliveryAdminApi(database.jdbi(), deliveryStore, subscriptions, clock, json));
+    }
+
+    /**
+     * The registry camel-micrometer-prometheus serves on /observe/metrics: it uses the one bound as
+     * "metricsRegistry" if there is one when it starts, else binds its own there.
+     */
+    private static PrometheusMeterRegistry prometheusRegistry(CamelContext context) {
+        PrometheusMeterRegistry meters = context.getRegistry().lookupByNameAndType("metricsRegistry", PrometheusMeterRegistry.class);
+        if (meters == null) {
+            meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            context.getRegistry().bind("metricsRegistry", meters);
+        }
+        return meters;
     }
 
     private String resolveAdminToken() {

@@ -71,6 +71,7 @@ public final class ConnectorHarness implements AutoCloseable {
         main.addOverrideProperty("connector.data-dir", dataDir.toString());
         main.addOverrideProperty("connector.admin-token", ADMIN_TOKEN);
         main.addOverrideProperty("camel.server.max-body-size", "1048576");
+        main.addOverrideProperty("connector.shutdown.drain-delay", "0s");
         // Sweeps run when a test asks (POST /api/sweeps/{name}/run), at the TestClock's time, never on their own;
         // each connector in this JVM gets its own Quartz scheduler (Quartz keeps them in a JVM-wide registry by name).
         main.addOverrideProperty("connector.sweep.cron-expression", "0 0 0 1 1 ? 2099");

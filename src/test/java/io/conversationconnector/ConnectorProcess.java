@@ -44,6 +44,7 @@ final class ConnectorProcess {
         env.put("CONNECTOR_CONFIG_DIR", configDir.toString());
         env.put("ADMIN_TOKEN", "crash-test");
         env.remove("DB_URL");
+        env.put("SHUTDOWN_DRAIN_DELAY", "0s");
         env.putAll(extraEnv);
         Files.createDirectories(dataDir);
         pb.redirectErrorStream(true);

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.standardwebhooks.Webhook;
 import io.conversationconnector.config.Subscription;
+import io.conversationconnector.observe.ConnectorMetrics;
 import io.conversationconnector.storage.DeliveryStore;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -41,10 +42,12 @@ public final class DeliverySteps {
     private final int maxInFlight;
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final OutcomeWriter outcomes;
+    private final ConnectorMetrics metrics;
 
     public DeliverySteps(DeliveryStore store, Map<String, Subscription> subscriptions, Clock clock, ObjectMapper json, int batchSize,
-                         int parallelism, int maxInFlight, Duration leaseGrace) {
+                         int parallelism, int maxInFlight, Duration leaseGrace, ConnectorMetrics metrics) {
         this.store = store;
+        this.metrics = metrics;
         this.subscriptions = subscriptions;
         this.clock = clock;
         this.json = json;
@@ -140,8 +143,9 @@ public final class DeliverySteps {
                 : DeliveryRules.decide(status, error, job.scheduleAttempt(), s.retrySchedule(), now,
                         exchange.getMessage().getHeader("Retry-After", String.class), () -> ThreadLocalRandom.current().nextDouble());
         String reason = d.outcome() == DeliveryRules.Outcome.DELIVERED ? null : d.reason();
-        outcomes.add(new DeliveryStore.Result(job.outboxId(), job.attempt(), started, status,
-                java.time.Duration.between(started, now).toMillis(), d.state(), d.outcome().name().toLowerCase(java.util.Locale.ROOT),
+        long millis = java.time.Duration.between(started, now).toMillis();
+        metrics.deliveryAttempt(s.id(), d.outcome().name().toLowerCase(java.util.Locale.ROOT), millis, "dead".equals(d.state()));
+        outcomes.add(new DeliveryStore.Result(job.outboxId(), job.attempt(), started, status, millis, d.state(), d.outcome().name().toLowerCase(java.util.Locale.ROOT),
                 d.nextAttemptAt(), reason, d.outcome() == DeliveryRules.Outcome.GONE ? reason : null, s.id()));
         if (!"delivered".equals(d.state())) {
             LOG.info("delivery {} of event {} to subscription {}: {} ({})", job.attempt(), job.eventId(), s.id(), d.state(), reason);

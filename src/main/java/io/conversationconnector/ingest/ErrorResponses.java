@@ -17,9 +17,11 @@ import org.slf4j.LoggerFactory;
 public final class ErrorResponses {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorResponses.class);
     private final ObjectMapper json;
+    private final RequestOutcomes outcomes;
 
-    public ErrorResponses(ObjectMapper json) {
+    public ErrorResponses(ObjectMapper json, RequestOutcomes outcomes) {
         this.json = json;
+        this.outcomes = outcomes;
     }
 
     public void render(Exchange exchange) throws JsonProcessingException {
@@ -32,12 +34,18 @@ public final class ErrorResponses {
             status = rejected.status();
             error = rejected.error();
             detail = rejected.detail();
-            LOG.info("request rejected: {} {} status={} error={} detail={}", method(exchange), safePath(exchange), status, error, detail);
+            if (!isWebhook(exchange)) {
+                LOG.info("request rejected: {} {} status={} error={} detail={}", method(exchange), safePath(exchange), status, error, detail);
+            }
         } else {
             status = 500;
             error = "internal_error";
             detail = "unexpected error; nothing was stored, the caller may retry";
             LOG.error("request failed unexpectedly: {} {}", method(exchange), safePath(exchange), failure);
+        }
+        if (isWebhook(exchange)) {
+            outcomes.rejected(exchange.getMessage().getHeader("source", String.class), safePath(exchange), status, error, detail,
+                    WebhookIntake.startedNanos(exchange));
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error);
@@ -46,6 +54,11 @@ public final class ErrorResponses {
         if (status == 503) {
             exchange.getMessage().setHeader("Retry-After", "5");
         }
+    }
+
+    private static boolean isWebhook(Exchange exchange) {
+        String path = exchange.getMessage().getHeader(Exchange.HTTP_PATH, String.class);
+        return path != null && path.startsWith("/webhooks/");
     }
 
     private static Object method(Exchange exchange) {

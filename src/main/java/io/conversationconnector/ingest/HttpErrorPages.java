@@ -11,9 +11,11 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
  */
 public final class HttpErrorPages implements ExtendedStartupListener {
     private final int httpPort;
+    private final RequestOutcomes outcomes;
 
-    public HttpErrorPages(int httpPort) {
+    public HttpErrorPages(int httpPort, RequestOutcomes outcomes) {
         this.httpPort = httpPort;
+        this.outcomes = outcomes;
     }
 
     @Override
@@ -23,16 +25,16 @@ public final class HttpErrorPages implements ExtendedStartupListener {
     @Override
     public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
         for (VertxPlatformHttpRouter router : context.getRegistry().findByType(VertxPlatformHttpRouter.class)) {
-            router.route().order(Integer.MIN_VALUE).failureHandler(HttpErrorPages::onFailure);
+            router.route().order(Integer.MIN_VALUE).failureHandler(this::onFailure);
         }
         VertxPlatformHttpRouter api = VertxPlatformHttpRouter.lookup(context, VertxPlatformHttpRouter.getRouterNameFromPort(httpPort));
         if (api != null) {
             // Runs only when no Camel route matched: last in order.
-            api.route().order(Integer.MAX_VALUE).handler(HttpErrorPages::onNoRoute);
+            api.route().order(Integer.MAX_VALUE).handler(this::onNoRoute);
         }
     }
 
-    private static void onFailure(RoutingContext ctx) {
+    private void onFailure(RoutingContext ctx) {
         if (ctx.statusCode() == 413) {
             send(ctx, 413, "payload_too_large", "the body is larger than the limit (MAX_BODY_BYTES)");
         } else {
@@ -40,7 +42,7 @@ public final class HttpErrorPages implements ExtendedStartupListener {
         }
     }
 
-    private static void onNoRoute(RoutingContext ctx) {
+    private void onNoRoute(RoutingContext ctx) {
         String path = ctx.request().path();
         if (path != null && path.startsWith("/webhooks/") && !"POST".equals(ctx.request().method().name())) {
             send(ctx, 405, "method_not_allowed", "webhooks are received with POST");
@@ -49,7 +51,13 @@ public final class HttpErrorPages implements ExtendedStartupListener {
         }
     }
 
-    private static void send(RoutingContext ctx, int status, String error, String detail) {
+    private void send(RoutingContext ctx, int status, String error, String detail) {
+        String path = ctx.request().path();
+        if (path != null && path.startsWith("/webhooks/")) {
+            // Only the source segment: a later one may be a credential (Rasayel's URL token).
+            String source = path.substring("/webhooks/".length()).split("/", 2)[0];
+            outcomes.rejected(source, "/webhooks/" + source, status, error, detail, 0);
+        }
         if (!ctx.response().ended()) {
             ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
                     .end("{\"error\":\"" + error + "\",\"detail\":\"" + detail + "\"}");

@@ -23,6 +23,8 @@ import org.apache.camel.Message;
  * commit and acknowledge. Provider-specific steps are {@link AuthenticationStep} and {@link MappingStep}.
  */
 public final class WebhookIntake {
+    /** Exchange property: System.nanoTime() when the request reached its route (for the latency metric). */
+    public static final String STARTED_NANOS = "startedNanos";
     /** Headers kept with each event for diagnosis. An allow-list: credentials can never end up stored. */
     private static final List<String> STORED_HEADERS = List.of("content-type", "user-agent", "x-forwarded-for",
             "x-request-id", "messagebird-request-id", "messagebird-request-timestamp",
@@ -33,16 +35,19 @@ public final class WebhookIntake {
     private final InboxWriter inbox;
     private final Clock clock;
     private final ObjectMapper json;
+    private final RequestOutcomes outcomes;
 
-    public WebhookIntake(Map<String, SourceConfig> sources, InboxWriter inbox, Clock clock, ObjectMapper json) {
+    public WebhookIntake(Map<String, SourceConfig> sources, InboxWriter inbox, Clock clock, ObjectMapper json, RequestOutcomes outcomes) {
         this.sources = sources;
         this.inbox = inbox;
+        this.outcomes = outcomes;
         this.clock = clock;
         this.json = json.copy().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     /** First step: the source must exist (404) and the body be JSON (415); the request becomes an {@link IngestUnit}; "provider" is set for routing. */
     public void admit(Exchange exchange) {
+        exchange.setProperty(STARTED_NANOS, System.nanoTime());
         Message in = exchange.getMessage();
         String sourceId = in.getHeader("source", String.class);
         SourceConfig source = sourceId == null ? null : sources.get(sourceId);
@@ -129,7 +134,15 @@ public final class WebhookIntake {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", outcome.id());
         body.put("duplicate", outcome.duplicate());
-        HttpResponses.json(exchange, outcome.duplicate() ? 200 : 202, json.writeValueAsString(body));
+        int status = outcome.duplicate() ? 200 : 202;
+        HttpResponses.json(exchange, status, json.writeValueAsString(body));
+        outcomes.acknowledged(unit.sourceId(), status, outcome.id(), unit.events().size(), startedNanos(exchange));
+    }
+
+    /** When the request reached its route; for failures before that, an estimate from the exchange's creation. */
+    public static long startedNanos(Exchange exchange) {
+        Long started = exchange.getProperty(STARTED_NANOS, Long.class);
+        return started != null ? started : System.nanoTime() - exchange.getClock().elapsed() * 1_000_000;
     }
 
     static boolean isJson(String contentType) {

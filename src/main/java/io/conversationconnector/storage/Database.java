@@ -23,8 +23,9 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
 
+    /** @param meters where the pool's metrics (hikaricp_*) go; null for none */
     public record Settings(String url, String user, String password, Path dataDir, int embeddedPort, int poolSize,
-                           long connectionTimeoutMillis) {
+                           long connectionTimeoutMillis, io.micrometer.core.instrument.MeterRegistry meters) {
     }
 
     private Database(EmbeddedDatabase embedded, HikariDataSource dataSource) {
@@ -56,6 +57,9 @@ public final class Database implements AutoCloseable {
         config.setMaximumPoolSize(settings.poolSize());
         config.setConnectionTimeout(settings.connectionTimeoutMillis());
         config.setValidationTimeout(Math.min(settings.connectionTimeoutMillis(), 2000));
+        if (settings.meters() != null) {
+            config.setMetricRegistry(settings.meters());
+        }
         config.addDataSourceProperty("tcpKeepAlive", "true");
         config.addDataSourceProperty("ApplicationName", "conversation-connector");
         // Keep bound values (payloads, phone numbers) out of driver exception messages and so out of logs.

@@ -10,6 +10,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.conversationconnector.observe.ConnectorMetrics;
 import io.conversationconnector.canonical.CanonicalEvent;
 import io.conversationconnector.canonical.EventIds;
 import io.conversationconnector.canonical.EventTypes;
@@ -74,9 +75,11 @@ public final class Sweeps {
     private final int workers;
     private final Clock clock;
     private final ObjectMapper json;
+    private final ConnectorMetrics metrics;
 
     public Sweeps(SweepStore store, Map<String, SourceConfig> sources, Duration defaultInactivityTimeout, Duration expiringLead,
-                  Duration retention, int batchSize, int workers, Clock clock, ObjectMapper json) {
+                  Duration retention, int batchSize, int workers, Clock clock, ObjectMapper json, ConnectorMetrics metrics) {
+        this.metrics = metrics;
         this.retention = retention;
         this.workers = workers;
         this.store = store;
@@ -194,7 +197,9 @@ public final class Sweeps {
         m.put("deliveries", r.deliveries());
         m.put("attempts", r.attempts());
         m.put("nonces", r.nonces());
-        m.put("millis", (System.nanoTime() - started) / 1_000_000);
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        m.put("millis", millis);
+        metrics.sweepRun("retention", millis, r.events());
         String summary = json.writeValueAsString(m);
         if (r.events() + r.nonces() > 0) {
             LOG.info("retention: {}", summary);
@@ -205,7 +210,9 @@ public final class Sweeps {
     /** Route step at the end of a run: the summary as the body (the admin API answers it). */
     public void summarize(Exchange exchange) throws JsonProcessingException {
         Run run = exchange.getProperty(RUN, Run.class);
-        String summary = json.writeValueAsString(run.summary());
+        Map<String, Object> m = run.summary();
+        metrics.sweepRun(run.sweep, (Long) m.get("millis"), run.recorded.get());
+        String summary = json.writeValueAsString(m);
         if (run.recorded.get() > 0) {
             LOG.info("{} sweep: {}", run.sweep, summary);
         }
