@@ -179,4 +179,36 @@ class BadInputTest {
         HttpResponse<String> r = send(Webhooks.sinch(body));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
     }
+
+    /** Found by InboundFuzzTest: a NUL in an identifier or field name made the event unstorable (503 for ever). */
+    @Test
+    void aNulCharacterInAnIdOrAFieldNameDoesNotMakeTheEventUnstorable() throws Exception {
+        String id = "nul-id-" + System.nanoTime();
+        byte[] body = bytes(new String(WebhookIngestTest.uniqueSinch(id), StandardCharsets.UTF_8)
+                .replace(id, id + "\\u0000x").replace("\"message\":{", "\"message\":{\"we\\u0000ird\":1,"));
+        HttpResponse<String> r = send(Webhooks.sinch(body));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        String stored = app.jdbi().withHandle(h -> h.createQuery("SELECT provider_event_id FROM inbox_event WHERE id = :id")
+                .bind("id", JSON.readTree(r.body()).get("id").asText()).mapTo(String.class).one());
+        assertThat(stored).isEqualTo("message:" + id + "\uFFFDx");
+    }
+
+    /** Found by InboundFuzzTest: an id too long for the dedupe index was a 503 for ever; it is a malformed payload. */
+    @Test
+    void anIdentifierTooLongToBeAKeyIs400() throws Exception {
+        String id = "long-" + "x".repeat(600);
+        expectError(send(Webhooks.sinch(WebhookIngestTest.uniqueSinch(id))), 400, "invalid_payload");
+        HttpResponse<String> nonce = send(Webhooks.sinch(WebhookIngestTest.uniqueSinch("long-nonce"), "n".repeat(300), Webhooks.now(),
+                Webhooks.SINCH_SECRET));
+        expectError(nonce, 401, "authentication_failed");
+    }
+
+    /** Found by InboundFuzzTest: a body the HTTP layer cannot decode as a form got Vert.x's plain-text 400. */
+    @Test
+    void aBodyTheHttpLayerCannotDecodeGetsAJsonError() throws Exception {
+        Webhooks.Request treble = Webhooks.treble("response", new byte[] {9, 38});
+        Map<String, String> headers = new LinkedHashMap<>(treble.headers());
+        headers.put("Content-Type", "application/x-www-form-urlencoded");
+        expectError(send(new Webhooks.Request(treble.path(), headers, treble.body())), 415, "unsupported_media_type");
+    }
 }

@@ -14,6 +14,7 @@ public final class SinchSignatureAuthenticator implements WebhookAuthenticator {
     static final String SIGNATURE = "x-sinch-webhook-signature";
     static final String TIMESTAMP = "x-sinch-webhook-signature-timestamp";
     static final String NONCE = "x-sinch-webhook-signature-nonce";
+    static final int MAX_NONCE_LENGTH = 256;
     static final String ALGORITHM = "x-sinch-webhook-signature-algorithm";
     private static final Map<String, String> ALGORITHMS = Map.of(
             "hmacsha256", "HmacSHA256",
@@ -24,6 +25,10 @@ public final class SinchSignatureAuthenticator implements WebhookAuthenticator {
         String signature = Crypto.requireHeader(request, SIGNATURE);
         String timestamp = Crypto.requireHeader(request, TIMESTAMP);
         String nonce = Crypto.requireHeader(request, NONCE);
+        if (nonce.length() > MAX_NONCE_LENGTH) {
+            // Stored (and indexed) to refuse replays: a nonce of any length would not fit the index.
+            throw WebhookRejected.unauthorized(NONCE + " is longer than " + MAX_NONCE_LENGTH + " characters");
+        }
         String algorithmHeader = request.header().apply(ALGORITHM);
         String algorithm = ALGORITHMS.get(algorithmHeader == null ? "hmacsha256" : algorithmHeader.strip().toLowerCase(java.util.Locale.ROOT));
         if (algorithm == null) {

@@ -37,6 +37,13 @@ public final class HttpErrorPages implements ExtendedStartupListener {
     private void onFailure(RoutingContext ctx) {
         if (ctx.statusCode() == 413) {
             send(ctx, 413, "payload_too_large", "the body is larger than the limit (MAX_BODY_BYTES)");
+        } else if (ctx.statusCode() == 400) {
+            // The HTTP layer could not decode the body, e.g. a form-encoded one that is not valid form data.
+            if (WebhookIntake.isJson(ctx.request().getHeader("Content-Type"))) {
+                send(ctx, 400, "malformed_json", "the body could not be read");
+            } else {
+                send(ctx, 415, "unsupported_media_type", "content-type must be application/json");
+            }
         } else {
             ctx.next();
         }

@@ -124,6 +124,9 @@ public final class WebhookIntake {
         if (node == null || !node.isObject()) {
             throw WebhookRejected.badRequest("malformed_json", "the body must be a JSON object");
         }
+        if (containsNulEscape(body)) {
+            node = withoutNul(node);
+        }
         unit.payload(node);
     }
 
@@ -143,6 +146,44 @@ public final class WebhookIntake {
     public static long startedNanos(Exchange exchange) {
         Long started = exchange.getProperty(STARTED_NANOS, Long.class);
         return started != null ? started : System.nanoTime() - exchange.getClock().elapsed() * 1_000_000;
+    }
+
+    private static final byte[] NUL_ESCAPE = "\\u0000".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** JSON can only carry a NUL character as the escape \u0000; almost no payload has one, so look before walking. */
+    static boolean containsNulEscape(byte[] body) {
+        outer:
+        for (int i = 0; i + NUL_ESCAPE.length <= body.length; i++) {
+            for (int j = 0; j < NUL_ESCAPE.length; j++) {
+                if (body[i + j] != NUL_ESCAPE[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * PostgreSQL text and jsonb refuse the NUL character, so a payload value holding one would make the event
+     * unstorable (a 503 forever). The mappers see U+FFFD instead; the stored raw body keeps the original text.
+     */
+    static JsonNode withoutNul(JsonNode node) {
+        if (node.isTextual()) {
+            return node.textValue().indexOf('\u0000') < 0 ? node : com.fasterxml.jackson.databind.node.TextNode.valueOf(
+                    node.textValue().replace('\u0000', '\uFFFD'));
+        }
+        if (node.isArray()) {
+            com.fasterxml.jackson.databind.node.ArrayNode out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+            node.forEach(child -> out.add(withoutNul(child)));
+            return out;
+        }
+        if (node.isObject()) {
+            com.fasterxml.jackson.databind.node.ObjectNode out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            node.fields().forEachRemaining(e -> out.set(e.getKey().replace('\u0000', '\uFFFD'), withoutNul(e.getValue())));
+            return out;
+        }
+        return node;
     }
 
     static boolean isJson(String contentType) {

@@ -32,6 +32,9 @@ public final class Database implements AutoCloseable {
         this.embedded = embedded;
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
+        // Jdbi puts the statement and its bound values (payloads, phones) in exception messages, which get logged.
+        jdbi.getConfig(org.jdbi.v3.core.statement.StatementExceptions.class)
+                .setMessageRendering(org.jdbi.v3.core.statement.StatementExceptions.MessageRendering.NONE);
     }
 
     public static Database start(Settings settings) throws Exception {

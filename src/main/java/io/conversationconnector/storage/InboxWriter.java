@@ -149,6 +149,12 @@ public final class InboxWriter implements AutoCloseable {
                 for (Job job : batch) {
                     write(List.of(job));
                 }
+            } else if (refusesTheData(e) != null) {
+                // The same request would be refused again: a 503 would make the provider retry it for ever.
+                String state = refusesTheData(e);
+                LOG.warn("the database refused a value of an event of source {} (SQLSTATE {}); answering 400", batch.get(0).unit().sourceId(), state);
+                batch.get(0).result().completeExceptionally(WebhookRejected.badRequest("invalid_payload",
+                        "a value of this payload cannot be stored (SQLSTATE " + state + ")"));
             } else {
                 LOG.error("could not store event(s) of source {}", batch.get(0).unit().sourceId(), e);
                 batch.get(0).result().completeExceptionally(new StorageUnavailable("the event could not be stored"));
@@ -163,6 +169,17 @@ public final class InboxWriter implements AutoCloseable {
                 batch.get(i).result().complete(outcome);
             }
         }
+    }
+
+    /** The SQLSTATE when the database refused a value itself (data exception 22, program limit 54), else null. */
+    static String refusesTheData(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("54"))) {
+                return sql.getSQLState();
+            }
+        }
+        return null;
     }
 
     /** One transaction: nonces first (a replayed one voids its unit), then every event; null outcome = replay. */
