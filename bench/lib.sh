@@ -20,6 +20,10 @@ start_connector() {
 }
 
 stop_connector() {
+  # Peak resident memory of the connector JVM over the run (PostgreSQL's processes not included).
+  if [ -r "/proc/$PID/status" ]; then
+    echo "connector_peak_rss_mib=$(( $(awk '/VmHWM/ {print $2}' "/proc/$PID/status") / 1024 ))"
+  fi
   kill "$PID" 2>/dev/null || true
   wait "$PID" 2>/dev/null || true
   if [ -z "${KEEP_DATA:-}" ]; then rm -rf "$DATA"; else echo "data and log kept in $DATA"; fi

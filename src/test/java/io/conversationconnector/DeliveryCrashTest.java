@@ -101,6 +101,9 @@ class DeliveryCrashTest {
             int calls = crm.received("/all").size();
             // Only what was leased and not yet stored can go out twice: at most the in-flight window (16).
             assertThat(calls - acknowledged.size()).isLessThanOrEqualTo(16);
+            FaultReport.record("`kill -9` during deliveries, then restart", acknowledged.size() + " acknowledged, " + receivedAtKill
+                    + " delivered before the kill; after restart all " + acknowledged.size() + " delivered, " + (calls - acknowledged.size())
+                    + " duplicate calls (same webhook-id, at most the in-flight window), **0 lost**");
             System.out.printf("delivery crash: %d acknowledged, %d distinct received before kill -9 (%d calls), %d calls in all, "
                     + "%d duplicate calls (same webhook-id), 0 lost%n", acknowledged.size(), receivedAtKill, callsAtKill, calls,
                     calls - acknowledged.size());

@@ -112,6 +112,10 @@ class GracefulShutdownTest {
                 }
             }
             assertThat(requestLines).as("one line per acknowledged webhook").isEqualTo(acknowledged.size());
+            FaultReport.record("SIGTERM with deliveries to a slow CRM in flight", "readiness 503 after " + readinessDownAfter + " ms, "
+                    + servedDuringDrain + " webhooks still accepted during the drain, " + received.size() + " of " + acknowledged.size()
+                    + " events delivered before exit (the rest wait, unleased), **0 acknowledged lost**, 0 left leased, exit code "
+                    + connector.exitValue());
             System.out.printf("graceful shutdown: readiness 503 after %d ms, %d webhooks accepted during the drain, %d of %d acknowledged "
                     + "events delivered before exit, 0 lost, 0 left leased, exit code %d%n", readinessDownAfter, servedDuringDrain, received.size(),
                     acknowledged.size(), connector.exitValue());

@@ -43,7 +43,12 @@ public final class StubCrm implements AutoCloseable {
     private volatile long delayMillis;
 
     public StubCrm() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        this(0);
+    }
+
+    /** On a given port: a CRM that comes up where the connector has been failing to reach one. */
+    public StubCrm(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         server.setExecutor(Executors.newFixedThreadPool(8));
         server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
