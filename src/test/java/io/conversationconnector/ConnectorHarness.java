@@ -122,6 +122,22 @@ public final class ConnectorHarness implements AutoCloseable {
         return main.getCamelContext();
     }
 
+    /**
+     * A config directory in {@code dir}: the test sources, and one subscription "crm" to every event at {@code url}
+     * signed with {@code secret}; {@code options} are more YAML lines of that subscription (e.g. "timeout: 2s").
+     */
+    public static Path configWithSubscription(Path dir, String url, String secret, String... options) throws IOException {
+        Path config = Files.createDirectories(dir);
+        Files.copy(Path.of("src/test/resources/test-config/sources.yaml"), config.resolve("sources.yaml"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        StringBuilder yaml = new StringBuilder("subscriptions:\n  - id: crm\n    url: " + url + "\n    events: [\"*\"]\n    secret: " + secret + "\n");
+        for (String option : options) {
+            yaml.append("    ").append(option).append('\n');
+        }
+        Files.writeString(config.resolve("subscriptions.yaml"), yaml.toString());
+        return config;
+    }
+
     public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

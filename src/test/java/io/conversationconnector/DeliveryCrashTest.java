@@ -43,16 +43,7 @@ class DeliveryCrashTest {
         String secret = DeliveryTest.secret();
         try (StubCrm crm = new StubCrm()) {
             crm.delay(300); // 8 parallel deliveries x 300 ms: far slower than ingest, so many are in flight
-            Path config = Files.createDirectories(base.resolve("config"));
-            Files.copy(Path.of("src/test/resources/test-config/sources.yaml"), config.resolve("sources.yaml"));
-            Files.writeString(config.resolve("subscriptions.yaml"), """
-                    subscriptions:
-                      - id: crm
-                        url: %s
-                        events: ["*"]
-                        secret: %s
-                        timeout: 2s
-                    """.formatted(crm.url("/all"), secret));
+            Path config = ConnectorHarness.configWithSubscription(base.resolve("config"), crm.url("/all"), secret, "timeout: 2s");
             Path data = base.resolve("data");
             int port = ConnectorHarness.freePort();
             Process first = ConnectorProcess.launch(config, data, port, JVM_OPTIONS);

@@ -147,7 +147,7 @@ class FaultInjectionTest {
     void aSlowCrmGetsTimeoutsRetriedWithoutStarvingIngest() throws Exception {
         try (StubCrm crm = new StubCrm()) {
             crm.delay(3000);
-            Path config = subscriptionConfig("fault-slow", crm.url("/slow"), "timeout: 500ms\n    retrySchedule: [0s, 1s, 1s, 1s, 1s, 1s]");
+            Path config = subscriptionConfig("fault-slow", crm.url("/slow"), "timeout: 500ms", "retrySchedule: [0s, 1s, 1s, 1s, 1s, 1s]");
             ConnectorHarness app = ConnectorHarness.start(Map.of("connector.config-dir", config.toString()));
             try {
                 Load warm = new Load(app.httpPort, 8, "fault-slow-warm-");
@@ -183,18 +183,8 @@ class FaultInjectionTest {
         return app.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM outbox WHERE state = 'delivered'").mapTo(Integer.class).one());
     }
 
-    static Path subscriptionConfig(String name, String url, String extra) throws Exception {
-        Path config = Files.createDirectories(Path.of("target", "test-data")).resolve(name + "-config-" + System.nanoTime());
-        Files.createDirectories(config);
-        Files.copy(Path.of("src/test/resources/test-config/sources.yaml"), config.resolve("sources.yaml"));
-        Files.writeString(config.resolve("subscriptions.yaml"), """
-                subscriptions:
-                  - id: crm
-                    url: %s
-                    events: ["*"]
-                    secret: %s
-                    %s
-                """.formatted(url, DeliveryTest.secret(), extra));
-        return config;
+    static Path subscriptionConfig(String name, String url, String... options) throws Exception {
+        return ConnectorHarness.configWithSubscription(Path.of("target", "test-data").resolve(name + "-config-" + System.nanoTime()),
+                url, DeliveryTest.secret(), options);
     }
 }

@@ -41,16 +41,7 @@ class GracefulShutdownTest {
         String secret = DeliveryTest.secret();
         try (EmbeddedDatabase db = EmbeddedDatabase.start(base.resolve("pg"), pgPort); StubCrm crm = new StubCrm()) {
             crm.delay(400);
-            Path config = Files.createDirectories(base.resolve("config"));
-            Files.copy(Path.of("src/test/resources/test-config/sources.yaml"), config.resolve("sources.yaml"));
-            Files.writeString(config.resolve("subscriptions.yaml"), """
-                    subscriptions:
-                      - id: crm
-                        url: %s
-                        events: ["*"]
-                        secret: %s
-                        timeout: 5s
-                    """.formatted(crm.url("/all"), secret));
+            Path config = ConnectorHarness.configWithSubscription(base.resolve("config"), crm.url("/all"), secret, "timeout: 5s");
             int port = ConnectorHarness.freePort();
             int mgmt = ConnectorHarness.freePort();
             Map<String, String> env = Map.of("DB_URL", "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", "DB_USER", "postgres",
@@ -62,8 +53,8 @@ class GracefulShutdownTest {
             long readinessDownAfter;
             int servedDuringDrain;
             try {
-                ConnectorProcess.awaitReady(port);
-                assertThat(get(mgmt, "/observe/health/ready")).isEqualTo(200);
+                // Readiness is never UP before the routes and the database are: the first webhook after it is stored.
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20)).until(() -> get(mgmt, "/observe/health/ready") == 200);
                 acknowledged.addAll(ConnectorProcess.postAcknowledgedSinch(port, "shutdown-", 60));
                 await().atMost(Duration.ofSeconds(20)).until(() -> crm.received("/all").size() >= 5);
                 assertThat(crm.received("/all").size()).as("deliveries still to make at SIGTERM").isLessThan(acknowledged.size());

@@ -32,17 +32,20 @@ public final class ConnectorMetrics {
     private final Set<String> sources;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    /** The meters every webhook updates, resolved once per source label: the hot path does one map lookup. */
+    private final Map<String, SourceMeters> bySource = new ConcurrentHashMap<>();
+
+    private record SourceMeters(Counter received, Counter accepted, Counter duplicate, Timer latency) {
+    }
 
     public ConnectorMetrics(MeterRegistry registry, Collection<String> sources, Collection<String> subscriptions) {
         this.registry = registry;
         this.sources = Set.copyOf(sources);
         // Series that exist from the start, so a dashboard shows 0 rather than "no data" before the first event.
         for (String source : sources) {
-            received(source);
-            accepted(source);
-            duplicate(source);
-            ingestLatency(source);
+            sourceMeters(source);
         }
+        sourceMeters(UNKNOWN_SOURCE);
         for (String subscription : subscriptions) {
             for (String outcome : new String[] {"delivered", "retry", "dead", "gone"}) {
                 attempts(subscription, outcome);
@@ -64,16 +67,21 @@ public final class ConnectorMetrics {
     /** A webhook request was answered: 202 new events, 200 duplicates only, else rejected with {@code reason}. */
     public void webhookAnswered(String source, int status, String reason, long nanos) {
         String label = sourceLabel(source);
-        received(label).increment();
+        SourceMeters meters = sourceMeters(label);
+        meters.received().increment();
         if (status == 202) {
-            accepted(label).increment();
+            meters.accepted().increment();
         } else if (status == 200) {
-            duplicate(label).increment();
+            meters.duplicate().increment();
         } else {
             counter("connector.webhooks.rejected", "Webhook requests answered with an error, by source and reason",
                     "source", label, "reason", reason == null ? "unknown" : reason).increment();
         }
-        ingestLatency(label).record(nanos, TimeUnit.NANOSECONDS);
+        meters.latency().record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private SourceMeters sourceMeters(String label) {
+        return bySource.computeIfAbsent(label, l -> new SourceMeters(received(l), accepted(l), duplicate(l), ingestLatency(l)));
     }
 
     /** One delivery attempt ended: outcome is delivered, retry, dead or gone (DeliveryRules). */
