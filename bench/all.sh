@@ -55,7 +55,7 @@ pick() { grep -h -E "$2" "$LOGS/$1.txt" | head -${3:-1} | sed 's/|/\\|/g' | tr '
   echo "| benchmark | command | result |"
   echo "|---|---|---|"
   echo "| start-up to ready | \`bench/all.sh\` (startup) | first start (initdb + migrations) ${FIRST_MS} ms; second start on the same data ${SECOND_MS} ms |"
-  echo "| ingest with state, concurrency 32 | \`bench/ingest.sh\` | $(pick ingest 'accepted_per_s') accepted/s; $(pick ingest 'latency_ms') |"
+  echo "| ingest with state, concurrency 32 | \`bench/ingest.sh\` | $(pick ingest 'accepted_per_s') $(pick ingest 'latency_ms') |"
   echo "| window query, 1M contacts | \`bench/window.sh\` | $(pick window 'per_s|answers') $(pick window 'latency_ms') |"
   echo "| delivery end to end, as fast as it goes | \`bench/delivery.sh\` | $(pick delivery 'delivered_per_s') $(pick delivery 'end_to_end_ms') |"
   echo "| delivery end to end paced to 1,000/s | \`RATE=1000 bench/delivery.sh\` | $(pick delivery-paced 'delivered_per_s') $(pick delivery-paced 'end_to_end_ms') |"
