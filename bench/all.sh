@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOGS=bench-logs
+COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo ' (with uncommitted changes)')"
 rm -rf "$LOGS" && mkdir -p "$LOGS"
 mvn -q -B -DskipTests package
 
@@ -46,7 +47,7 @@ pick() { grep -h -E "$2" "$LOGS/$1.txt" | head -${3:-1} | sed 's/|/\\|/g' | tr '
 {
   echo "# Benchmarks"
   echo
-  echo "Written by \`bench/all.sh\` on $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with uncommitted changes)')."
+  echo "Written by \`bench/all.sh\` on $(date -u +%Y-%m-%d) at commit ${COMMIT}."
   echo "Full output of each run: \`bench-logs/\` (not committed). Driver, stub CRM, connector and PostgreSQL share the machine."
   echo
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB RAM,"
