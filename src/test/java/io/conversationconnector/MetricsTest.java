@@ -139,8 +139,11 @@ class MetricsTest {
     }
 
     @Test
-    void everyMetricTheGrafanaDashboardQueriesIsExported() throws Exception {
-        String dashboard = Files.readString(Path.of("config/observability/grafana-dashboard.json"));
+    void everyMetricTheGrafanaDashboardAndTheAlertRulesQueryIsExported() throws Exception {
+        String dashboard = Files.readString(Path.of("config/observability/grafana-dashboard.json"))
+                + Files.readString(Path.of("config/observability/prometheus-alerts.yml"));
+        new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(Path.of("config/observability/prometheus-alerts.yml").toFile()); // well-formed YAML
         Matcher names = Pattern.compile("\\b((?:connector|hikaricp|jvm|process|system)_[a-z_]+)\\b").matcher(dashboard);
         Scrape scrape = scrape();
         java.util.Set<String> queried = new java.util.TreeSet<>();
