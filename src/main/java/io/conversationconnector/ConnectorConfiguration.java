@@ -152,6 +152,9 @@ public class ConnectorConfiguration implements CamelConfiguration {
             clock = Clock.systemUTC();
             context.getRegistry().bind("clock", clock);
         }
+        // PostgreSQL keeps microseconds and the JVM clock gives nanoseconds: times are taken at the precision they
+        // are stored at, so a time in an event's JSON equals its column (a since= filter on it finds the event).
+        clock = Clock.tick(clock, Duration.ofNanos(1000));
         ObjectMapper json = context.getRegistry().lookupByNameAndType("canonicalJson", ObjectMapper.class);
 
         List<java.time.Duration> retrySchedule = SubscriptionsFile.parseSchedule(retryScheduleText, "RETRY_SCHEDULE", "RETRY_SCHEDULE");

@@ -245,10 +245,8 @@ public final class AdminApi {
                         ORDER BY id LIMIT :limit""")
                 .bind("type", header(exchange, "type")).bind("source", header(exchange, "source"))
                 .bind("since", sinceValue == null ? null : sinceValue.atOffset(ZoneOffset.UTC))
-                // ids are "evt_" + ULID, whose first 10 characters are the time: the primary key finds the range. A
-                // second's slack: an id's time is taken apart from received_at, which PostgreSQL rounds to the
-                // microsecond (a receive time of x.9999996 ms is stored in the next millisecond); received_at decides.
-                .bind("sinceId", sinceValue == null ? (String) null : "evt_" + com.github.f4b6a3.ulid.Ulid.min(sinceValue.toEpochMilli() - 1000))
+                // ids are "evt_" + ULID, whose first 10 characters are the time: the primary key finds the range
+                .bind("sinceId", sinceValue == null ? (String) null : "evt_" + com.github.f4b6a3.ulid.Ulid.min(sinceValue.toEpochMilli()))
                 .bind("after", header(exchange, "after"))
                 .bind("limit", limit)
                 .map((rs, ctx) -> readTree(rs.getString("canonical"))).list());
