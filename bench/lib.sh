@@ -23,6 +23,8 @@ stop_connector() {
   # Peak resident memory of the connector JVM over the run (PostgreSQL's processes not included).
   if [ -r "/proc/$PID/status" ]; then
     echo "connector_peak_rss_mib=$(( $(awk '/VmHWM/ {print $2}' "/proc/$PID/status") / 1024 ))"
+    # CPU time of the connector JVM since start (user + system), steadier than throughput on a drifting machine.
+    echo "connector_cpu_s=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$PID/stat")"
   fi
   kill "$PID" 2>/dev/null || true
   wait "$PID" 2>/dev/null || true
