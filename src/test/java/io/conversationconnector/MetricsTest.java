@@ -105,6 +105,10 @@ class MetricsTest {
             assertThat(now.delta(before, "connector_delivery_dead_letters_total", "subscription=\"crm-rejecting\"")).isEqualTo(1);
             assertThat(now.delta(before, "connector_delivery_attempts_total", "subscription=\"crm-away\"", "outcome=\"retry\"")).isEqualTo(1);
             assertThat(now.delta(before, "connector_delivery_duration_seconds_count", "subscription=\"crm-up\"")).isEqualTo(1);
+            // Received to delivered: one sample, under the 20 s this test allows, for the delivered one only.
+            assertThat(now.delta(before, "connector_delivery_lag_seconds_count", "subscription=\"crm-up\"")).isEqualTo(1);
+            assertThat(now.delta(before, "connector_delivery_lag_seconds_bucket", "subscription=\"crm-up\"", "le=\"30.0\"")).isEqualTo(1);
+            assertThat(now.delta(before, "connector_delivery_lag_seconds_count", "subscription=\"crm-rejecting\"")).isEqualTo(0);
             // Read from the database by the gauges' refresher: the refused one is stored dead, the unreachable one waits.
             assertThat(now.value("connector_outbox_dead", "subscription=\"crm-rejecting\"")).isGreaterThanOrEqualTo(1);
             assertThat(now.value("connector_outbox_backlog", "subscription=\"crm-away\"")).isGreaterThanOrEqualTo(1);

@@ -10,4 +10,9 @@ public final class EventIds {
     public static String next() {
         return "evt_" + UlidCreator.getMonotonicUlid().toString();
     }
+
+    /** When the id was made (its ULID's time, to the millisecond): when the event was received or generated. */
+    public static java.time.Instant createdAt(String eventId) {
+        return com.github.f4b6a3.ulid.Ulid.from(eventId.substring("evt_".length())).getInstant();
+    }
 }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.standardwebhooks.Webhook;
+import io.conversationconnector.canonical.EventIds;
 import io.conversationconnector.config.Subscription;
 import io.conversationconnector.observe.ConnectorMetrics;
 import io.conversationconnector.storage.DeliveryStore;
@@ -144,7 +145,8 @@ public final class DeliverySteps {
                         exchange.getMessage().getHeader("Retry-After", String.class), () -> ThreadLocalRandom.current().nextDouble());
         String reason = d.outcome() == DeliveryRules.Outcome.DELIVERED ? null : d.reason();
         long millis = java.time.Duration.between(started, now).toMillis();
-        metrics.deliveryAttempt(s.id(), d.outcome().name().toLowerCase(java.util.Locale.ROOT), millis, "dead".equals(d.state()));
+        metrics.deliveryAttempt(s.id(), d.outcome().name().toLowerCase(java.util.Locale.ROOT), millis, "dead".equals(d.state()),
+                now.toEpochMilli() - EventIds.createdAt(job.eventId()).toEpochMilli());
         outcomes.add(new DeliveryStore.Result(job.outboxId(), job.attempt(), started, status, millis, d.state(), d.outcome().name().toLowerCase(java.util.Locale.ROOT),
                 d.nextAttemptAt(), reason, d.outcome() == DeliveryRules.Outcome.GONE ? reason : null, s.id()));
         if (!"delivered".equals(d.state())) {

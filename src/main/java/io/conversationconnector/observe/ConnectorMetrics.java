@@ -24,6 +24,11 @@ public final class ConnectorMetrics {
             Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(20),
             Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofSeconds(1),
             Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+    /** Event received to delivered: from milliseconds to the hours a retry schedule can take. */
+    private static final Duration[] LAG_BUCKETS = {
+            Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1),
+            Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(30),
+            Duration.ofHours(1), Duration.ofHours(6), Duration.ofHours(24)};
     private static final Duration[] SWEEP_BUCKETS = {
             Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(10),
             Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5)};
@@ -52,6 +57,7 @@ public final class ConnectorMetrics {
             }
             deadLetters(subscription);
             deliveryLatency(subscription);
+            deliveryLag(subscription);
         }
     }
 
@@ -84,10 +90,16 @@ public final class ConnectorMetrics {
         return bySource.computeIfAbsent(label, l -> new SourceMeters(received(l), accepted(l), duplicate(l), ingestLatency(l)));
     }
 
-    /** One delivery attempt ended: outcome is delivered, retry, dead or gone (DeliveryRules). */
-    public void deliveryAttempt(String subscription, String outcome, long millis, boolean deadLetter) {
+    /**
+     * One delivery attempt ended: outcome is delivered, retry, dead or gone (DeliveryRules). {@code lagMillis}, for
+     * a delivered event, is how long after its receipt the subscriber had it (retries and queueing included).
+     */
+    public void deliveryAttempt(String subscription, String outcome, long millis, boolean deadLetter, long lagMillis) {
         attempts(subscription, outcome).increment();
         deliveryLatency(subscription).record(millis, TimeUnit.MILLISECONDS);
+        if ("delivered".equals(outcome)) {
+            deliveryLag(subscription).record(Math.max(0, lagMillis), TimeUnit.MILLISECONDS);
+        }
         if (deadLetter) {
             deadLetters(subscription).increment();
         }
@@ -133,6 +145,12 @@ public final class ConnectorMetrics {
         return timers.computeIfAbsent("delivery|" + subscription, k -> Timer.builder("connector.delivery.duration")
                 .description("Delivery attempt (HTTP POST to the subscriber) duration").tag("subscription", subscription)
                 .serviceLevelObjectives(LATENCY_BUCKETS).register(registry));
+    }
+
+    private Timer deliveryLag(String subscription) {
+        return timers.computeIfAbsent("lag|" + subscription, k -> Timer.builder("connector.delivery.lag")
+                .description("Event received to delivered (queueing and retries included)").tag("subscription", subscription)
+                .serviceLevelObjectives(LAG_BUCKETS).register(registry));
     }
 
     private Counter counter(String name, String description, String... tags) {
