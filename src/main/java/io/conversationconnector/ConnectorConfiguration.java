@@ -184,7 +184,6 @@ public class ConnectorConfiguration implements CamelConfiguration {
         Database database = Database.start(new Database.Settings(dbUrl, dbUser, dbPassword, Path.of(dataDir),
                 embeddedDbPort, poolSize, connectionTimeoutMs, meters));
         manage(context, "database", database);
-        manage(context, "metrics-gauges", new DatabaseGauges(database.jdbi(), meters, subscriptions.keySet(), clock, metricsRefresh));
         InboxWriter inbox = new InboxWriter(database.jdbi(), subscriptions.values(), clock, json,
                 new InboxWriter.Settings(writers, maxBatch, queueCapacity, Duration.ofMillis(commitTimeoutMs)));
         manage(context, "inbox-writer", inbox);
@@ -230,6 +229,8 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.getRegistry().bind("rasayelMapping", new MappingStep(new RasayelMapper(), keywordOptOuts));
 
         DeliveryStore deliveryStore = new DeliveryStore(database.jdbi());
+        manage(context, "metrics-gauges", new DatabaseGauges(database.jdbi(), deliveryStore, meters, subscriptions.keySet(), clock,
+                metricsRefresh));
         DeliverySteps delivery = new DeliverySteps(deliveryStore, subscriptions, clock, json, deliveryBatchSize, deliveryParallelism,
                 deliveryInFlight, io.conversationconnector.config.Durations.parse(leaseGrace, "application.properties", "connector.delivery.lease-grace"), metrics);
         manage(context, "delivery-outcomes", delivery.outcomeWriter());

@@ -87,23 +87,17 @@ public final class DeliveryAdminApi {
     }
 
     public void subscriptions(Exchange exchange) throws IOException {
-        Map<String, Map<String, Object>> stats = jdbi.withHandle(h -> h.createQuery("""
-                        SELECT s.id, s.enabled, s.disabled_reason, s.disabled_at,
-                               count(o.id) FILTER (WHERE o.state IN ('pending', 'retrying')) AS backlog,
-                               count(o.id) FILTER (WHERE o.state = 'dead') AS dead,
-                               min(o.created_at) FILTER (WHERE o.state IN ('pending', 'retrying')) AS oldest
-                        FROM subscription_state s LEFT JOIN outbox o ON o.subscription_id = s.id
-                        GROUP BY s.id, s.enabled, s.disabled_reason, s.disabled_at""")
-                .map((rs, ctx) -> {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("enabled", rs.getBoolean("enabled"));
-                    m.put("disabledReason", rs.getString("disabled_reason"));
-                    m.put("disabledAt", AdminApiSupport.instant(rs, "disabled_at"));
-                    m.put("backlog", rs.getLong("backlog"));
-                    m.put("deadLetters", rs.getLong("dead"));
-                    m.put("oldestPendingAt", AdminApiSupport.instant(rs, "oldest"));
-                    return Map.entry(rs.getString("id"), m);
-                }).collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+        Map<String, Map<String, Object>> stats = new java.util.HashMap<>();
+        for (DeliveryStore.SubscriptionStats st : store.subscriptionStats()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("enabled", st.enabled());
+            m.put("disabledReason", st.disabledReason());
+            m.put("disabledAt", st.disabledAt() == null ? null : st.disabledAt().toString());
+            m.put("backlog", st.backlog());
+            m.put("deadLetters", st.deadLetters());
+            m.put("oldestPendingAt", st.oldestPendingAt() == null ? null : st.oldestPendingAt().toString());
+            stats.put(st.id(), m);
+        }
         List<Map<String, Object>> out = subscriptions.values().stream().map(s -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", s.id());

@@ -145,9 +145,10 @@ public final class DeliverySteps {
                         exchange.getMessage().getHeader("Retry-After", String.class), () -> ThreadLocalRandom.current().nextDouble());
         String reason = d.outcome() == DeliveryRules.Outcome.DELIVERED ? null : d.reason();
         long millis = java.time.Duration.between(started, now).toMillis();
-        metrics.deliveryAttempt(s.id(), d.outcome().name().toLowerCase(java.util.Locale.ROOT), millis, "dead".equals(d.state()),
+        String outcome = d.outcome().name().toLowerCase(java.util.Locale.ROOT);
+        metrics.deliveryAttempt(s.id(), outcome, millis, "dead".equals(d.state()),
                 now.toEpochMilli() - EventIds.createdAt(job.eventId()).toEpochMilli());
-        outcomes.add(new DeliveryStore.Result(job.outboxId(), job.attempt(), started, status, millis, d.state(), d.outcome().name().toLowerCase(java.util.Locale.ROOT),
+        outcomes.add(new DeliveryStore.Result(job.outboxId(), job.attempt(), started, status, millis, d.state(), outcome,
                 d.nextAttemptAt(), reason, d.outcome() == DeliveryRules.Outcome.GONE ? reason : null, s.id()));
         if (!"delivered".equals(d.state())) {
             LOG.info("delivery {} of event {} to subscription {}: {} ({})", job.attempt(), job.eventId(), s.id(), d.state(), reason);

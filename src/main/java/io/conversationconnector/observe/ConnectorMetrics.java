@@ -61,10 +61,6 @@ public final class ConnectorMetrics {
         }
     }
 
-    public MeterRegistry registry() {
-        return registry;
-    }
-
     /** A source id as a label: configured ids as they are, anything else "unknown". */
     public String sourceLabel(String source) {
         return source != null && sources.contains(source) ? source : UNKNOWN_SOURCE;

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.conversationconnector.storage.DeliveryStore;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,13 +28,6 @@ import org.slf4j.LoggerFactory;
 public final class DatabaseGauges implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DatabaseGauges.class);
 
-    private static final String OUTBOX = """
-            SELECT subscription_id,
-                   count(*) FILTER (WHERE state IN ('pending', 'retrying')) AS backlog,
-                   min(created_at) FILTER (WHERE state IN ('pending', 'retrying')) AS oldest,
-                   count(*) FILTER (WHERE state = 'dead') AS dead
-            FROM outbox WHERE state IN ('pending', 'retrying', 'dead') GROUP BY subscription_id""";
-    private static final String ENABLED = "SELECT id, enabled FROM subscription_state";
     // Open windows have not been announced as expired, so the notice indexes of V9 hold them all.
     private static final String OPEN_CS_WINDOWS = """
             SELECT count(*) FROM contact_window
@@ -44,14 +38,17 @@ public final class DatabaseGauges implements AutoCloseable {
             WHERE fep_expired_sent_for IS DISTINCT FROM fep_expires_at AND fep_expires_at > :now""";
 
     private final Jdbi jdbi;
+    private final DeliveryStore deliveries;
     private final Clock clock;
     private final Collection<String> subscriptions;
     private final ScheduledExecutorService timer;
     private final Map<String, Double> values = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean(false);
 
-    public DatabaseGauges(Jdbi jdbi, MeterRegistry registry, Collection<String> subscriptions, Clock clock, Duration interval) {
+    public DatabaseGauges(Jdbi jdbi, DeliveryStore deliveries, MeterRegistry registry, Collection<String> subscriptions, Clock clock,
+                          Duration interval) {
         this.jdbi = jdbi;
+        this.deliveries = deliveries;
         this.clock = clock;
         this.subscriptions = subscriptions;
         for (String s : subscriptions) {
@@ -81,27 +78,24 @@ public final class DatabaseGauges implements AutoCloseable {
         }
         try {
             Instant now = clock.instant();
+            Map<String, Double> next = new java.util.HashMap<>();
+            for (String s : subscriptions) {
+                next.put("backlog|" + s, 0.0);
+                next.put("oldest|" + s, 0.0);
+                next.put("dead|" + s, 0.0);
+            }
+            for (DeliveryStore.SubscriptionStats st : deliveries.subscriptionStats()) {
+                next.put("backlog|" + st.id(), (double) st.backlog());
+                next.put("dead|" + st.id(), (double) st.deadLetters());
+                next.put("oldest|" + st.id(), st.oldestPendingAt() == null ? 0.0
+                        : Math.max(0, Duration.between(st.oldestPendingAt(), now).toMillis() / 1000.0));
+                next.put("enabled|" + st.id(), st.enabled() ? 1.0 : 0.0);
+            }
             jdbi.useHandle(h -> {
-                Map<String, Double> next = new java.util.HashMap<>();
-                for (String s : subscriptions) {
-                    next.put("backlog|" + s, 0.0);
-                    next.put("oldest|" + s, 0.0);
-                    next.put("dead|" + s, 0.0);
-                }
-                h.createQuery(OUTBOX).map((rs, ctx) -> {
-                    String s = rs.getString("subscription_id");
-                    next.put("backlog|" + s, (double) rs.getLong("backlog"));
-                    next.put("dead|" + s, (double) rs.getLong("dead"));
-                    java.sql.Timestamp oldest = rs.getTimestamp("oldest");
-                    next.put("oldest|" + s, oldest == null ? 0.0
-                            : Math.max(0, Duration.between(oldest.toInstant(), now).toMillis() / 1000.0));
-                    return s;
-                }).list();
-                h.createQuery(ENABLED).map((rs, ctx) -> next.put("enabled|" + rs.getString("id"), rs.getBoolean("enabled") ? 1.0 : 0.0)).list();
                 next.put("windows|customer_service", h.createQuery(OPEN_CS_WINDOWS).bind("now", java.sql.Timestamp.from(now)).mapTo(Long.class).one().doubleValue());
                 next.put("windows|free_entry_point", h.createQuery(OPEN_FEP_WINDOWS).bind("now", java.sql.Timestamp.from(now)).mapTo(Long.class).one().doubleValue());
-                values.putAll(next);
             });
+            values.putAll(next);
             values.put("up", 1.0);
         } catch (RuntimeException e) {
             values.put("up", 0.0);

@@ -140,6 +140,7 @@ public final class InboxWriter implements AutoCloseable {
         try {
             outcomes = jdbi.inTransaction(h -> writeBatch(h, batch));
         } catch (Exception e) {
+            String refusedValue = refusesTheData(e);
             if (isConnectionProblem(e)) {
                 LOG.warn("database unavailable, answering 503 to {} request(s): {}", batch.size(), rootMessage(e));
                 StorageUnavailable unavailable = new StorageUnavailable("the database is unavailable; retry later");
@@ -149,12 +150,12 @@ public final class InboxWriter implements AutoCloseable {
                 for (Job job : batch) {
                     write(List.of(job));
                 }
-            } else if (refusesTheData(e) != null) {
+            } else if (refusedValue != null) {
                 // The same request would be refused again: a 503 would make the provider retry it for ever.
-                String state = refusesTheData(e);
-                LOG.warn("the database refused a value of an event of source {} (SQLSTATE {}); answering 400", batch.get(0).unit().sourceId(), state);
+                LOG.warn("the database refused a value of an event of source {} (SQLSTATE {}); answering 400",
+                        batch.get(0).unit().sourceId(), refusedValue);
                 batch.get(0).result().completeExceptionally(WebhookRejected.badRequest("invalid_payload",
-                        "a value of this payload cannot be stored (SQLSTATE " + state + ")"));
+                        "a value of this payload cannot be stored (SQLSTATE " + refusedValue + ")"));
             } else {
                 LOG.error("could not store event(s) of source {}", batch.get(0).unit().sourceId(), e);
                 batch.get(0).result().completeExceptionally(new StorageUnavailable("the event could not be stored"));
@@ -173,10 +174,18 @@ public final class InboxWriter implements AutoCloseable {
 
     /** The SQLSTATE when the database refused a value itself (data exception 22, program limit 54), else null. */
     static String refusesTheData(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("54"))) {
-                return sql.getSQLState();
+        return sqlState(e, "22", "54");
+    }
+
+    /** The SQLSTATE of the first SQLException in the cause chain whose state starts with one of the classes, else null. */
+    private static String sqlState(Throwable t, String... classes) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof SQLException s && s.getSQLState() != null) {
+                for (String prefix : classes) {
+                    if (s.getSQLState().startsWith(prefix)) {
+                        return s.getSQLState();
+                    }
+                }
             }
         }
         return null;
@@ -237,12 +246,8 @@ public final class InboxWriter implements AutoCloseable {
             if (c instanceof SQLTransientConnectionException || c instanceof org.jdbi.v3.core.ConnectionException) {
                 return true;
             }
-            if (c instanceof SQLException s && s.getSQLState() != null
-                    && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P") || s.getSQLState().startsWith("53"))) {
-                return true;
-            }
         }
-        return false;
+        return sqlState(t, "08", "57P", "53") != null;
     }
 
     private static String rootMessage(Throwable t) {
