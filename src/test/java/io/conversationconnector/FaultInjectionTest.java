@@ -47,8 +47,7 @@ class FaultInjectionTest {
             try {
                 ConnectorProcess.awaitReady(port2);
                 Jdbi jdbi = Jdbi.create("jdbc:postgresql://127.0.0.1:" + CrashRecoveryTest.postmasterPort(data) + "/postgres", "postgres", "");
-                present = jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM inbox_event WHERE id = ANY (:ids)")
-                        .bindArray("ids", String.class, acknowledged).mapTo(Integer.class).one());
+                present = stored(jdbi, acknowledged);
             } finally {
                 second.destroy();
                 second.waitFor();
@@ -92,8 +91,7 @@ class FaultInjectionTest {
             load.close();
 
             List<String> acknowledged = List.copyOf(load.acknowledged);
-            int present = app.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM inbox_event WHERE id = ANY (:ids)")
-                    .bindArray("ids", String.class, acknowledged).mapTo(Integer.class).one());
+            int present = stored(app.jdbi(), acknowledged);
             assertThat(readinessWhileDown).isEqualTo(503);
             assertThat(refusedWhileDown).as("503s while the database is down").isGreaterThan(0);
             assertThat(load.unexpected5xx()).as("5xx other than 503").isZero();
@@ -177,6 +175,12 @@ class FaultInjectionTest {
                 app.close();
             }
         }
+    }
+
+    /** How many of these event ids are in the inbox. */
+    static int stored(Jdbi jdbi, List<String> ids) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM inbox_event WHERE id = ANY (:ids)")
+                .bindArray("ids", String.class, ids).mapTo(Integer.class).one());
     }
 
     static int delivered(ConnectorHarness app) {
