@@ -182,18 +182,18 @@ public final class DeliveryStore {
         List<String> errors = results.stream().map(Result::error).toList();
         jdbi.useTransaction(h -> {
             h.execute("SET LOCAL synchronous_commit = off");
-            h.createUpdate(FINISH_ALL).bindArray("ids", Long.class, ids)
-                    .bindArray("states", String.class, results.stream().map(Result::state).toList())
-                    .bindArray("statuses", Integer.class, statuses).bindArray("errors", String.class, errors)
-                    .bindArray("nextAttemptAts", String.class, results.stream().map(r -> r.nextAttemptAt() == null ? null : r.nextAttemptAt().toString()).toList())
+            h.createUpdate(FINISH_ALL).bind("ids", SqlArrays.int8(ids))
+                    .bind("states", SqlArrays.text(results.stream().map(Result::state).toList()))
+                    .bind("statuses", SqlArrays.int4(statuses)).bind("errors", SqlArrays.text(errors))
+                    .bind("nextAttemptAts", SqlArrays.text(results.stream().map(r -> r.nextAttemptAt() == null ? null : r.nextAttemptAt().toString()).toList()))
                     .bind("now", at(now)).execute();
-            h.createUpdate(ATTEMPTS).bindArray("ids", Long.class, ids)
-                    .bindArray("attempts", Integer.class, results.stream().map(Result::attempt).toList())
-                    .bindArray("startedAts", String.class, results.stream().map(r -> r.startedAt().toString()).toList())
-                    .bindArray("statuses", Integer.class, statuses)
-                    .bindArray("latencies", Integer.class, results.stream().map(r -> (int) Math.min(Integer.MAX_VALUE, r.latencyMillis())).toList())
-                    .bindArray("outcomes", String.class, results.stream().map(Result::outcome).toList())
-                    .bindArray("errors", String.class, errors).execute();
+            h.createUpdate(ATTEMPTS).bind("ids", SqlArrays.int8(ids))
+                    .bind("attempts", SqlArrays.int4(results.stream().map(Result::attempt).toList()))
+                    .bind("startedAts", SqlArrays.text(results.stream().map(r -> r.startedAt().toString()).toList()))
+                    .bind("statuses", SqlArrays.int4(statuses))
+                    .bind("latencies", SqlArrays.int4(results.stream().map(r -> (int) Math.min(Integer.MAX_VALUE, r.latencyMillis())).toList()))
+                    .bind("outcomes", SqlArrays.text(results.stream().map(Result::outcome).toList()))
+                    .bind("errors", SqlArrays.text(errors)).execute();
             // Per subscription: a success clears failing_since; otherwise the earliest failure counts.
             java.util.Map<String, List<Result>> bySubscription = new java.util.TreeMap<>();
             results.forEach(r -> bySubscription.computeIfAbsent(r.subscriptionId(), k -> new java.util.ArrayList<>()).add(r));

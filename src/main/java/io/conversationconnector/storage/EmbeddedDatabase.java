@@ -39,6 +39,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("full_page_writes", "on")
                 .setServerConfig("max_connections", "100")
+                .setServerConfig("shared_buffers", "1GB")
+                .setServerConfig("max_wal_size", "4GB")
                 .setServerConfig("listen_addresses", "127.0.0.1");
         if (port > 0) {
             builder.setPort(port);

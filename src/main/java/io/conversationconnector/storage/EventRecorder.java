@@ -88,13 +88,13 @@ final class EventRecorder {
             headers.add(row.headersJson());
         }
         Set<String> inserted = new HashSet<>(h.createQuery(INSERT_EVENTS)
-                .bindArray("ids", String.class, ids).bindArray("sources", String.class, sources)
-                .bindArray("providers", String.class, providers).bindArray("providerEventIds", String.class, providerEventIds)
-                .bindArray("types", String.class, types).bindArray("branches", String.class, branches)
-                .bindArray("occurredAts", String.class, occurredAts).bindArray("receivedAts", String.class, receivedAts)
-                .bindArray("conversationIds", String.class, conversationIds).bindArray("contactPhones", String.class, contactPhones)
-                .bindArray("canonicals", String.class, canonicals).bindArray("rawBodies", String.class, rawBodies)
-                .bindArray("headers", String.class, headers)
+                .bind("ids", SqlArrays.text(ids)).bind("sources", SqlArrays.text(sources))
+                .bind("providers", SqlArrays.text(providers)).bind("providerEventIds", SqlArrays.text(providerEventIds))
+                .bind("types", SqlArrays.text(types)).bind("branches", SqlArrays.text(branches))
+                .bind("occurredAts", SqlArrays.text(occurredAts)).bind("receivedAts", SqlArrays.text(receivedAts))
+                .bind("conversationIds", SqlArrays.text(conversationIds)).bind("contactPhones", SqlArrays.text(contactPhones))
+                .bind("canonicals", SqlArrays.text(canonicals)).bind("rawBodies", SqlArrays.text(rawBodies))
+                .bind("headers", SqlArrays.text(headers))
                 .mapTo(String.class).list());
 
         List<ConversationChange> conversations = new ArrayList<>();
@@ -121,9 +121,9 @@ final class EventRecorder {
         }
         StateWriter.apply(h, conversations, windows, optOuts, now);
         if (!outboxEvents.isEmpty()) {
-            h.createUpdate(ENQUEUE).bindArray("eventIds", String.class, outboxEvents)
-                    .bindArray("subscriptionIds", String.class, outboxSubscriptions)
-                    .bindArray("orderingKeys", String.class, outboxOrderingKeys)
+            h.createUpdate(ENQUEUE).bind("eventIds", SqlArrays.text(outboxEvents))
+                    .bind("subscriptionIds", SqlArrays.text(outboxSubscriptions))
+                    .bind("orderingKeys", SqlArrays.text(outboxOrderingKeys))
                     .bind("now", now.atOffset(java.time.ZoneOffset.UTC)).execute();
         }
         return inserted;

@@ -210,7 +210,7 @@ public final class SweepStore {
                         case CUSTOMER_SERVICE -> notice == Notice.EXPIRED ? DUE_CS_EXPIRED : DUE_CS_EXPIRING;
                         case FREE_ENTRY_POINT -> notice == Notice.EXPIRED ? DUE_FEP_EXPIRED : DUE_FEP_EXPIRING;
                     };
-                    due.addAll(h.createQuery(sql).bindArray("sources", String.class, List.copyOf(sources))
+                    due.addAll(h.createQuery(sql).bind("sources", SqlArrays.text(List.copyOf(sources)))
                             .bind("now", at(now)).bind("horizon", at(now.plus(lead))).bind("limit", limit - due.size())
                             .map((rs, ctx) -> new DueNotice(kind, notice, rs.getString("contact_phone"), rs.getString("source"),
                                     rs.getObject("expires_at", OffsetDateTime.class).toInstant(), rs.getString("pricing_category"),
@@ -248,17 +248,17 @@ public final class SweepStore {
             }
             if (!idle.isEmpty()) {
                 Set<String> locked = new HashSet<>(h.createQuery(LOCK_STILL_IDLE)
-                        .bindArray("ids", String.class, idle.stream().map(StillIdle::conversationId).toList())
-                        .bindArray("idleSinces", String.class, idle.stream().map(s -> s.idleSince().toString()).toList())
+                        .bind("ids", SqlArrays.text(idle.stream().map(StillIdle::conversationId).toList()))
+                        .bind("idleSinces", SqlArrays.text(idle.stream().map(s -> s.idleSince().toString()).toList()))
                         .mapTo(String.class).list());
                 idle.stream().filter(s -> locked.contains(s.conversationId())).forEach(passed::add);
             }
             for (Map.Entry<String, List<NoticeDue>> e : notices.entrySet()) {
                 List<NoticeDue> list = e.getValue();
                 Set<String> marked = new HashSet<>(h.createQuery(e.getKey())
-                        .bindArray("phones", String.class, list.stream().map(NoticeDue::contactPhone).toList())
-                        .bindArray("sources", String.class, list.stream().map(NoticeDue::source).toList())
-                        .bindArray("ends", String.class, list.stream().map(n -> n.expiresAt().toString()).toList())
+                        .bind("phones", SqlArrays.text(list.stream().map(NoticeDue::contactPhone).toList()))
+                        .bind("sources", SqlArrays.text(list.stream().map(NoticeDue::source).toList()))
+                        .bind("ends", SqlArrays.text(list.stream().map(n -> n.expiresAt().toString()).toList()))
                         .map((rs, ctx) -> rs.getString("contact_phone") + "\u0000" + rs.getString("source")).list());
                 list.stream().filter(n -> marked.contains(n.contactPhone() + "\u0000" + n.source())).forEach(passed::add);
             }
@@ -320,7 +320,7 @@ public final class SweepStore {
         long total = 0;
         while (true) {
             int n = jdbi.withHandle(h -> h.createUpdate(RETIRE_NONCES).bind("cutoff", at(cutoff)).bind("source", source)
-                    .bindArray("keep", String.class, keep).bind("limit", batchSize).execute());
+                    .bind("keep", SqlArrays.text(keep)).bind("limit", batchSize).execute());
             total += n;
             if (n < batchSize) {
                 return total;

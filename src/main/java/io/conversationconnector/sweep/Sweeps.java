@@ -21,10 +21,10 @@ import io.conversationconnector.storage.SweepStore;
 import org.apache.camel.Exchange;
 
 /**
- * The steps of routes/sweeps.camel.yaml. A find step makes the connector's own canonical events (an idle
- * conversation's conversation.closed, a window's window.expiring or window.expired) and puts them in the body
- * for the same router that classifies provider events, in batches the route commits in parallel; the commit step
- * stores those still due. A run repeats while a find was cut off at its limit; the exchange property
+ * The steps of routes/sweeps.camel.yaml. A find step queries what is due and splits it into batches. The batches
+ * run in parallel: each makes the connector's own canonical events from its share (an idle conversation's
+ * conversation.closed, a window's window.expiring or window.expired), puts them in the body for the same router
+ * that classifies provider events, and the commit step stores those still due. A run repeats while a find was cut off at its limit; the exchange property
  * {@value #RUN} counts what it did.
  */
 public final class Sweeps {
@@ -96,12 +96,15 @@ public final class Sweeps {
         return source.inactivityTimeout() != null ? source.inactivityTimeout() : defaultInactivityTimeout;
     }
 
-    /** Route step: up to one batch of idle open conversations, as conversation.closed events (reason inactivity). */
-    public void findIdleConversations(Exchange exchange) throws JsonProcessingException {
+    /**
+     * Route step: up to one find's worth of idle open conversations, to become conversation.closed events (reason
+     * inactivity). Only the query runs here; the events are made by the parallel batch steps ({@link #batchEvents}).
+     */
+    public void findIdleConversations(Exchange exchange) {
         Run run = run(exchange, "inactivity");
         long started = System.nanoTime();
         Instant now = clock.instant();
-        List<SweepStore.Generated> found = new ArrayList<>();
+        List<Candidate> found = new ArrayList<>();
         for (SourceConfig source : sources.values()) {
             Duration timeout = inactivityTimeout(source);
             int room = findLimit() - found.size();
@@ -109,57 +112,87 @@ public final class Sweeps {
                 continue;
             }
             for (SweepStore.IdleConversation c : store.findIdle(source.id(), now.minus(timeout), room)) {
-                Instant closedAt = c.idleSince().plus(timeout);
-                CanonicalEvent event = new CanonicalEvent(EventIds.next(), EventTypes.CONVERSATION_CLOSED, closedAt, now,
-                        source.id(), source.provider().id(),
-                        "connector:inactivity:" + c.providerConversationId() + ":" + c.idleSince().toEpochMilli(),
-                        new Sections.Conversation(c.providerConversationId(), c.channel(), "closed", null),
-                        contact(c.contactPhone(), c.providerContactId()), null, null,
-                        new Sections.Closure("inactivity", closedAt), null, null, null);
-                Map<String, Object> raw = new LinkedHashMap<>();
-                raw.put("generatedBy", "inactivity-sweep");
-                raw.put("idleSince", c.idleSince().toString());
-                raw.put("inactivityTimeout", timeout.toString());
-                found.add(generated(event, raw, new SweepStore.StillIdle(c.id(), c.idleSince())));
+                found.add(new IdleCandidate(source, timeout, c, now));
             }
         }
         finishFind(exchange, run, found, started);
     }
 
-    /** Route step: up to one batch of due window notices, as window.expired / window.expiring events. */
-    public void findWindowNotices(Exchange exchange) throws JsonProcessingException {
+    /** Route step: up to one find's worth of due window notices, to become window.expired / window.expiring events. */
+    public void findWindowNotices(Exchange exchange) {
         Run run = run(exchange, "windows");
         long started = System.nanoTime();
         Instant now = clock.instant();
-        List<SweepStore.Generated> found = new ArrayList<>();
+        List<Candidate> found = new ArrayList<>();
         for (SweepStore.DueNotice n : store.findDueNotices(sources.keySet(), now, expiringLead, findLimit())) {
-            SourceConfig source = sources.get(n.source());
-            boolean expired = n.notice() == SweepStore.Notice.EXPIRED;
-            String kind = n.kind() == SweepStore.WindowKind.CUSTOMER_SERVICE ? "customer_service" : "free_entry_point";
-            String type = expired ? EventTypes.WINDOW_EXPIRED : EventTypes.WINDOW_EXPIRING;
-            // The event's time is when the rule says it happens; the sweep may run a little later.
-            Instant occurredAt = expired ? n.expiresAt() : n.expiresAt().minus(expiringLead);
-            CanonicalEvent event = new CanonicalEvent(EventIds.next(), type, occurredAt, now, source.id(), source.provider().id(),
-                    "connector:" + type + ":" + kind + ":" + n.contactPhone() + ":" + n.expiresAt().toEpochMilli(),
-                    null, contact(n.contactPhone(), null), null,
-                    new Sections.Window(kind, n.expiresAt(), n.pricingCategory(), n.fepConversationId(), !expired),
-                    null, null, null, null);
-            Map<String, Object> raw = new LinkedHashMap<>();
-            raw.put("generatedBy", "window-sweep");
-            raw.put("windowKind", kind);
-            raw.put("expiresAt", n.expiresAt().toString());
-            if (!expired) {
-                raw.put("expiringLead", expiringLead.toString());
-            }
-            found.add(generated(event, raw, new SweepStore.NoticeDue(n.kind(), n.notice(), n.contactPhone(), n.source(), n.expiresAt())));
+            found.add(new NoticeCandidate(sources.get(n.source()), n, now));
         }
         finishFind(exchange, run, found, started);
     }
 
-    /** Route step, first in each split part: the batch's events as the body, for the router. */
-    public void batchEvents(Exchange exchange) {
+    /** Something a find returned; a batch step makes its event, with the guard the commit checks. */
+    private sealed interface Candidate permits IdleCandidate, NoticeCandidate {
+    }
+
+    private record IdleCandidate(SourceConfig source, Duration timeout, SweepStore.IdleConversation conversation, Instant now)
+            implements Candidate {
+    }
+
+    private record NoticeCandidate(SourceConfig source, SweepStore.DueNotice notice, Instant now) implements Candidate {
+    }
+
+    private SweepStore.Generated make(Candidate candidate) throws JsonProcessingException {
+        return candidate instanceof IdleCandidate idle ? closedForInactivity(idle) : windowNotice((NoticeCandidate) candidate);
+    }
+
+    private SweepStore.Generated closedForInactivity(IdleCandidate i) throws JsonProcessingException {
+        SweepStore.IdleConversation c = i.conversation();
+        SourceConfig source = i.source();
+        Instant closedAt = c.idleSince().plus(i.timeout());
+        CanonicalEvent event = new CanonicalEvent(EventIds.next(), EventTypes.CONVERSATION_CLOSED, closedAt, i.now(),
+                source.id(), source.provider().id(),
+                "connector:inactivity:" + c.providerConversationId() + ":" + c.idleSince().toEpochMilli(),
+                new Sections.Conversation(c.providerConversationId(), c.channel(), "closed", null),
+                contact(c.contactPhone(), c.providerContactId()), null, null,
+                new Sections.Closure("inactivity", closedAt), null, null, null);
+        Map<String, Object> raw = new LinkedHashMap<>();
+        raw.put("generatedBy", "inactivity-sweep");
+        raw.put("idleSince", c.idleSince().toString());
+        raw.put("inactivityTimeout", i.timeout().toString());
+        return generated(event, raw, new SweepStore.StillIdle(c.id(), c.idleSince()));
+    }
+
+    private SweepStore.Generated windowNotice(NoticeCandidate candidate) throws JsonProcessingException {
+        SweepStore.DueNotice n = candidate.notice();
+        SourceConfig source = candidate.source();
+        boolean expired = n.notice() == SweepStore.Notice.EXPIRED;
+        String kind = n.kind() == SweepStore.WindowKind.CUSTOMER_SERVICE ? "customer_service" : "free_entry_point";
+        String type = expired ? EventTypes.WINDOW_EXPIRED : EventTypes.WINDOW_EXPIRING;
+        // The event's time is when the rule says it happens; the sweep may run a little later.
+        Instant occurredAt = expired ? n.expiresAt() : n.expiresAt().minus(expiringLead);
+        CanonicalEvent event = new CanonicalEvent(EventIds.next(), type, occurredAt, candidate.now(), source.id(), source.provider().id(),
+                "connector:" + type + ":" + kind + ":" + n.contactPhone() + ":" + n.expiresAt().toEpochMilli(),
+                null, contact(n.contactPhone(), null), null,
+                new Sections.Window(kind, n.expiresAt(), n.pricingCategory(), n.fepConversationId(), !expired),
+                null, null, null, null);
+        Map<String, Object> raw = new LinkedHashMap<>();
+        raw.put("generatedBy", "window-sweep");
+        raw.put("windowKind", kind);
+        raw.put("expiresAt", n.expiresAt().toString());
+        if (!expired) {
+            raw.put("expiringLead", expiringLead.toString());
+        }
+        return generated(event, raw, new SweepStore.NoticeDue(n.kind(), n.notice(), n.contactPhone(), n.source(), n.expiresAt()));
+    }
+
+    /** Route step, first in each split part: makes the batch's events (in parallel with the other parts), the body for the router. */
+    public void batchEvents(Exchange exchange) throws JsonProcessingException {
         @SuppressWarnings("unchecked")
-        List<SweepStore.Generated> batch = exchange.getMessage().getBody(List.class);
+        List<Candidate> candidates = exchange.getMessage().getBody(List.class);
+        List<SweepStore.Generated> batch = new ArrayList<>(candidates.size());
+        for (Candidate candidate : candidates) {
+            batch.add(make(candidate));
+        }
         exchange.setProperty(BATCH, batch);
         List<PendingEvent> events = new ArrayList<>(batch.size());
         batch.forEach(g -> events.add(g.pending()));
@@ -239,11 +272,11 @@ public final class Sweeps {
     }
 
     /** The body: the candidates in batches of batchSize, committed in parallel by the route's split. */
-    private void finishFind(Exchange exchange, Run run, List<SweepStore.Generated> found, long startedNanos) {
+    private void finishFind(Exchange exchange, Run run, List<Candidate> found, long startedNanos) {
         run.findNanos.addAndGet(System.nanoTime() - startedNanos);
         run.found.addAndGet(found.size());
         run.full = found.size() >= findLimit();
-        List<List<SweepStore.Generated>> batches = new ArrayList<>();
+        List<List<Candidate>> batches = new ArrayList<>();
         for (int i = 0; i < found.size(); i += batchSize) {
             batches.add(List.copyOf(found.subList(i, Math.min(found.size(), i + batchSize))));
         }
