@@ -2,7 +2,7 @@
 # The whole benchmark suite, one command: ingest, window queries, end-to-end delivery (as fast as it goes and
 # paced to 1,000/s), backlog drain, inactivity sweep, start-up time to ready and peak memory. Writes
 # BENCHMARKS.md (date, machine, commands, results) and keeps every run's full output in bench-logs/.
-#   bench/all.sh                  # ~15 minutes on 2 cores
+#   bench/all.sh                  # ~20 minutes on 2 cores
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOGS=bench-logs
@@ -40,6 +40,8 @@ run ingest bench/ingest.sh
 run window bench/window.sh
 run delivery bench/delivery.sh
 run delivery-paced RATE=1000 bench/delivery.sh
+run delivery-cold WARMUP=10 bench/delivery.sh
+run delivery-paced-cold WARMUP=10 RATE=1000 bench/delivery.sh
 run drain bench/drain.sh
 run sweep bench/sweep.sh
 
@@ -60,6 +62,7 @@ pick() { grep -h -E "$2" "$LOGS/$1.txt" | head -${3:-1} | sed 's/|/\\|/g' | tr '
   echo "| window query, 1M contacts | \`bench/window.sh\` | $(pick window 'per_s|answers') $(pick window 'latency_ms') |"
   echo "| delivery end to end, as fast as it goes | \`bench/delivery.sh\` | $(pick delivery 'delivered_per_s') $(pick delivery 'end_to_end_ms') |"
   echo "| delivery end to end paced to 1,000/s | \`RATE=1000 bench/delivery.sh\` | $(pick delivery-paced 'delivered_per_s') $(pick delivery-paced 'end_to_end_ms') |"
+  echo "| the same two in the JIT's first phase (10 s warm-up) | \`WARMUP=10 bench/delivery.sh\`, \`WARMUP=10 RATE=1000 bench/delivery.sh\` | $(pick delivery-cold 'delivered_per_s') $(pick delivery-cold 'end_to_end_ms') · paced: $(pick delivery-paced-cold 'end_to_end_ms') |"
   echo "| backlog drain after an outage | \`bench/drain.sh\` | $(pick drain '^backlog=') $(pick drain 'drain_per_s') |"
   echo "| inactivity sweep, 100k idle of 1M | \`bench/sweep.sh\` | $(pick sweep '^sweep:') |"
   echo "| ingest p99 at 1,000/s without / with the sweep | \`bench/sweep.sh\` | $(pick sweep 'latency_ms' 2) |"
