@@ -1,5 +1,7 @@
 # Shared by the bench scripts: build, start the connector on 127.0.0.1 with a fresh embedded PostgreSQL
 # (fsync and synchronous_commit on), wait for readiness, and stop it (and delete its data) on exit.
+# BENCH_DB_URL=jdbc:postgresql://HOST:PORT/postgres runs against that external PostgreSQL instead (user postgres
+# without a password, as a local test server has it): each run creates its own database and drops it at the end.
 HTTP_PORT=${BENCH_HTTP_PORT:-18480}
 MGMT_PORT=${BENCH_MGMT_PORT:-18481}
 ADMIN_TOKEN=bench-admin-token
@@ -7,7 +9,14 @@ ADMIN_TOKEN=bench-admin-token
 start_connector() {
   mvn -q -B -DskipTests package
   DATA=$(mktemp -d "${TMPDIR:-/tmp}/connector-bench.XXXXXX")
-  HTTP_HOST=127.0.0.1 MGMT_HOST=127.0.0.1 HTTP_PORT=$HTTP_PORT MGMT_PORT=$MGMT_PORT DATA_DIR="$DATA" \
+  local db_env=()
+  if [ -n "${BENCH_DB_URL:-}" ]; then
+    BENCH_DB=bench_$(date +%s%N)
+    bench_java bench/BenchDatabase.java "$BENCH_DB_URL" create "$BENCH_DB"
+    PG_URL="${BENCH_DB_URL%/*}/$BENCH_DB"
+    db_env=(DB_URL="$PG_URL" DB_USER=postgres)
+  fi
+  env "${db_env[@]}" HTTP_HOST=127.0.0.1 MGMT_HOST=127.0.0.1 HTTP_PORT=$HTTP_PORT MGMT_PORT=$MGMT_PORT DATA_DIR="$DATA" \
     CONNECTOR_CONFIG_DIR=${CONFIG_DIR:-bench/config} ADMIN_TOKEN=$ADMIN_TOKEN SHUTDOWN_DRAIN_DELAY=${SHUTDOWN_DRAIN_DELAY:-0s} java ${JAVA_OPTS:-} -jar target/conversation-connector.jar > "$DATA/connector.log" 2>&1 &
   PID=$!
   trap stop_connector EXIT
@@ -16,7 +25,9 @@ start_connector() {
     sleep 0.5
   done
   curl -sf "http://127.0.0.1:$MGMT_PORT/observe/health/ready" > /dev/null || { echo "connector not ready; see $DATA/connector.log"; exit 1; }
-  PG_URL="jdbc:postgresql://127.0.0.1:$(sed -n 4p "$DATA/postgres/postmaster.pid")/postgres"
+  if [ -z "${BENCH_DB_URL:-}" ]; then
+    PG_URL="jdbc:postgresql://127.0.0.1:$(sed -n 4p "$DATA/postgres/postmaster.pid")/postgres"
+  fi
 }
 
 stop_connector() {
@@ -28,6 +39,7 @@ stop_connector() {
   fi
   kill "$PID" 2>/dev/null || true
   wait "$PID" 2>/dev/null || true
+  if [ -n "${BENCH_DB:-}" ] && [ -z "${KEEP_DATA:-}" ]; then bench_java bench/BenchDatabase.java "$BENCH_DB_URL" drop "$BENCH_DB"; fi
   if [ -z "${KEEP_DATA:-}" ]; then rm -rf "$DATA"; else echo "data and log kept in $DATA"; fi
 }
 
