@@ -24,8 +24,8 @@ import org.apache.camel.Exchange;
  * The steps of routes/sweeps.camel.yaml. A find step queries what is due and splits it into batches. The batches
  * run in parallel: each makes the connector's own canonical events from its share (an idle conversation's
  * conversation.closed, a window's window.expiring or window.expired), puts them in the body for the same router
- * that classifies provider events, and the commit step stores those still due. A run repeats while a find was cut off at its limit; the exchange property
- * {@value #RUN} counts what it did.
+ * that classifies provider events, and the commit step stores those still due. A run repeats while a find was
+ * cut off at its limit; the exchange property {@value #RUN} counts what it did.
  */
 public final class Sweeps {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sweeps.class);
