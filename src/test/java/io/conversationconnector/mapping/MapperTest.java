@@ -160,6 +160,21 @@ class MapperTest {
     }
 
     @Test
+    void sinchContactIdentityWithoutAChannelIsSkipped() throws Exception {
+        // Found by InboundFuzzTest: a channel identity without "channel" made the mapper throw (a 500).
+        JsonNode body = fixture("sinch/contact_create.json");
+        com.fasterxml.jackson.databind.node.ArrayNode identities = (com.fasterxml.jackson.databind.node.ArrayNode)
+                body.path("contact_create_notification").path("contact").path("channel_identities");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) identities.get(0)).remove("channel");
+        identities.addObject().put("channel", "SMS").put("identity", "525587654321");
+        SourceConfig source = new SourceConfig("src", Provider.SINCH, List.of(), null, null, null, Duration.ofMinutes(5),
+                null, ZoneOffset.UTC, null, null, KeywordDetector.DEFAULT_OPT_OUT, KeywordDetector.DEFAULT_OPT_IN);
+        List<MappedEvent> mapped = new SinchMapper().map(body, new MappingContext(source, null, JSON.writeValueAsBytes(body), RECEIVED));
+        assertThat(mapped).extracting(MappedEvent::type).containsExactly("contact.created");
+        assertThat(mapped.get(0).contact().phone()).isEqualTo("+525587654321");
+    }
+
+    @Test
     void sinchMetadataAsStringOrObjectAndWindowSignals() throws Exception {
         MappedEvent string = map("sinch", "delivery_delivered_pricing_string.json", null).get(0);
         assertThat(string.window().pricingCategory()).isEqualTo("service");

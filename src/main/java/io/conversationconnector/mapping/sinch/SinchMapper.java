@@ -197,7 +197,7 @@ public final class SinchMapper implements ProviderMapper {
     private static MappedEvent contactEvent(String type, JsonNode contact, String key, Instant eventTime) {
         String phone = null;
         for (JsonNode identity : Json.array(contact, "channel_identities")) {
-            if (phone == null && PHONE_CHANNELS.contains(Json.text(identity, "channel"))) {
+            if (phone == null && isPhoneChannel(Json.text(identity, "channel"))) {
                 phone = Phones.toE164(Json.text(identity, "identity"));
             }
         }
@@ -206,8 +206,13 @@ public final class SinchMapper implements ProviderMapper {
     }
 
     private static Sections.Contact contact(String channel, String identity, String contactId, String displayName) {
-        String phone = channel != null && PHONE_CHANNELS.contains(channel) ? Phones.toE164(identity) : null;
+        String phone = isPhoneChannel(channel) ? Phones.toE164(identity) : null;
         return new Sections.Contact(phone, displayName, contactId);
+    }
+
+    /** A payload may leave the channel out; Set.of refuses to look up null. */
+    private static boolean isPhoneChannel(String channel) {
+        return channel != null && PHONE_CHANNELS.contains(channel);
     }
 
     private static String optionalSuffix(String description) {
