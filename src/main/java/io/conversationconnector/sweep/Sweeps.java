@@ -112,7 +112,7 @@ public final class Sweeps {
                 continue;
             }
             for (SweepStore.IdleConversation c : store.findIdle(source.id(), now.minus(timeout), room)) {
-                found.add(new IdleCandidate(source, timeout, c, now));
+                found.add(() -> closedForInactivity(source, timeout, c, now));
             }
         }
         finishFind(exchange, run, found, started);
@@ -125,31 +125,21 @@ public final class Sweeps {
         Instant now = clock.instant();
         List<Candidate> found = new ArrayList<>();
         for (SweepStore.DueNotice n : store.findDueNotices(sources.keySet(), now, expiringLead, findLimit())) {
-            found.add(new NoticeCandidate(sources.get(n.source()), n, now));
+            found.add(() -> windowNotice(sources.get(n.source()), n, now));
         }
         finishFind(exchange, run, found, started);
     }
 
-    /** Something a find returned; a batch step makes its event, with the guard the commit checks. */
-    private sealed interface Candidate permits IdleCandidate, NoticeCandidate {
+    /** Something a find returned: a batch step makes its event, with the guard the commit checks. */
+    @FunctionalInterface
+    private interface Candidate {
+        SweepStore.Generated make() throws JsonProcessingException;
     }
 
-    private record IdleCandidate(SourceConfig source, Duration timeout, SweepStore.IdleConversation conversation, Instant now)
-            implements Candidate {
-    }
-
-    private record NoticeCandidate(SourceConfig source, SweepStore.DueNotice notice, Instant now) implements Candidate {
-    }
-
-    private SweepStore.Generated make(Candidate candidate) throws JsonProcessingException {
-        return candidate instanceof IdleCandidate idle ? closedForInactivity(idle) : windowNotice((NoticeCandidate) candidate);
-    }
-
-    private SweepStore.Generated closedForInactivity(IdleCandidate i) throws JsonProcessingException {
-        SweepStore.IdleConversation c = i.conversation();
-        SourceConfig source = i.source();
-        Instant closedAt = c.idleSince().plus(i.timeout());
-        CanonicalEvent event = new CanonicalEvent(EventIds.next(), EventTypes.CONVERSATION_CLOSED, closedAt, i.now(),
+    private SweepStore.Generated closedForInactivity(SourceConfig source, Duration timeout, SweepStore.IdleConversation c, Instant now)
+            throws JsonProcessingException {
+        Instant closedAt = c.idleSince().plus(timeout);
+        CanonicalEvent event = new CanonicalEvent(EventIds.next(), EventTypes.CONVERSATION_CLOSED, closedAt, now,
                 source.id(), source.provider().id(),
                 "connector:inactivity:" + c.providerConversationId() + ":" + c.idleSince().toEpochMilli(),
                 new Sections.Conversation(c.providerConversationId(), c.channel(), "closed", null),
@@ -158,19 +148,17 @@ public final class Sweeps {
         Map<String, Object> raw = new LinkedHashMap<>();
         raw.put("generatedBy", "inactivity-sweep");
         raw.put("idleSince", c.idleSince().toString());
-        raw.put("inactivityTimeout", i.timeout().toString());
+        raw.put("inactivityTimeout", timeout.toString());
         return generated(event, raw, new SweepStore.StillIdle(c.id(), c.idleSince()));
     }
 
-    private SweepStore.Generated windowNotice(NoticeCandidate candidate) throws JsonProcessingException {
-        SweepStore.DueNotice n = candidate.notice();
-        SourceConfig source = candidate.source();
+    private SweepStore.Generated windowNotice(SourceConfig source, SweepStore.DueNotice n, Instant now) throws JsonProcessingException {
         boolean expired = n.notice() == SweepStore.Notice.EXPIRED;
         String kind = n.kind() == SweepStore.WindowKind.CUSTOMER_SERVICE ? "customer_service" : "free_entry_point";
         String type = expired ? EventTypes.WINDOW_EXPIRED : EventTypes.WINDOW_EXPIRING;
         // The event's time is when the rule says it happens; the sweep may run a little later.
         Instant occurredAt = expired ? n.expiresAt() : n.expiresAt().minus(expiringLead);
-        CanonicalEvent event = new CanonicalEvent(EventIds.next(), type, occurredAt, candidate.now(), source.id(), source.provider().id(),
+        CanonicalEvent event = new CanonicalEvent(EventIds.next(), type, occurredAt, now, source.id(), source.provider().id(),
                 "connector:" + type + ":" + kind + ":" + n.contactPhone() + ":" + n.expiresAt().toEpochMilli(),
                 null, contact(n.contactPhone(), null), null,
                 new Sections.Window(kind, n.expiresAt(), n.pricingCategory(), n.fepConversationId(), !expired),
@@ -191,7 +179,7 @@ public final class Sweeps {
         List<Candidate> candidates = exchange.getMessage().getBody(List.class);
         List<SweepStore.Generated> batch = new ArrayList<>(candidates.size());
         for (Candidate candidate : candidates) {
-            batch.add(make(candidate));
+            batch.add(candidate.make());
         }
         exchange.setProperty(BATCH, batch);
         List<PendingEvent> events = new ArrayList<>(batch.size());
