@@ -7,6 +7,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.conversationconnector.canonical.CanonicalEvent;
 import io.conversationconnector.config.Subscription;
 import io.conversationconnector.ingest.PendingEvent;
@@ -44,6 +46,14 @@ final class EventRecorder {
 
     /** One event to store: classified (branch, state changes), its canonical JSON, raw body and kept headers. */
     record Row(PendingEvent pending, String canonicalJson, String rawBody, String headersJson) {
+    }
+
+    /**
+     * The text stored as an event's {@code canonical} column (and spliced into deliveries): the event without its raw
+     * payload, which has its own column. Written by the caller before the transaction, after the router.
+     */
+    static String canonicalJson(ObjectMapper json, PendingEvent pending) throws JsonProcessingException {
+        return json.writeValueAsString(pending.getEvent().withoutRaw());
     }
 
     private final List<Subscription> subscriptions;

@@ -86,7 +86,7 @@ public final class InboxWriter implements AutoCloseable {
         String headers;
         try {
             for (PendingEvent e : unit.events()) {
-                canonical.add(json.writeValueAsString(e.getEvent().withoutRaw()));
+                canonical.add(EventRecorder.canonicalJson(json, e));
             }
             headers = json.writeValueAsString(unit.storedHeaders());
         } catch (JsonProcessingException e) {

@@ -230,10 +230,9 @@ public final class SweepStore {
         if (generated.isEmpty()) {
             return 0;
         }
-        // The canonical JSON is written after the router, as InboxWriter does for webhooks.
         List<String> canonical = new ArrayList<>(generated.size());
         for (Generated g : generated) {
-            canonical.add(json.writeValueAsString(g.pending().getEvent().withoutRaw()));
+            canonical.add(EventRecorder.canonicalJson(json, g.pending()));
         }
         return jdbi.inTransaction(h -> {
             Set<Guard> passed = new HashSet<>();
