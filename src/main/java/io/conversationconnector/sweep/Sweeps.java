@@ -195,6 +195,10 @@ public final class Sweeps {
         long started = System.nanoTime();
         run.recorded.addAndGet(store.commit(batch, clock.instant()));
         run.commitNanos.addAndGet(System.nanoTime() - started);
+        // The split keeps each finished part until the whole find is done: without its events, so a find's worth of
+        // events is not kept alive (and copied by every young collection) for that long.
+        exchange.removeProperty(BATCH);
+        exchange.getMessage().setBody(null);
     }
 
     /**
