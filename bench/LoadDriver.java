@@ -26,6 +26,8 @@ import javax.crypto.spec.SecretKeySpec;
  *     (with a rate, requests are paced to that many per second in all; without, each connection sends back to back)
  *   window: GET /api/contacts/{phone}/window for random phones among the million seeded by SeedWindows. Counts 200.
  *     java bench/LoadDriver.java --window host port seconds concurrency warmupSeconds adminToken
+ * With LATENCY_LOG=file it also writes each measured request as "sentEpochMillis latencyMicros", one per line, so a
+ * benchmark can take percentiles over part of the run (bench/sweep.sh: the requests sent while the sweep ran).
  */
 public class LoadDriver {
     public static void main(String[] args) throws Exception {
@@ -48,12 +50,16 @@ public class LoadDriver {
         Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
         AtomicLong ioErrors = new AtomicLong();
         long[][] latencies = new long[concurrency][];
+        long[][] sentAts = new long[concurrency][];
+        // nanoTime is monotonic but has no epoch: one offset turns it into wall-clock millis for the log
+        long epochOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
         int[] counts = new int[concurrency];
         CountDownLatch done = new CountDownLatch(concurrency);
         for (int t = 0; t < concurrency; t++) {
             final int thread = t;
             new Thread(() -> {
                 long[] lat = new long[1 << 16];
+                long[] sent = new long[1 << 16];
                 int n = 0;
                 long seq = 0;
                 long intervalNanos = rate > 0 ? (long) (1e9 * concurrency / rate) : 0;
@@ -107,7 +113,9 @@ public class LoadDriver {
                             statuses.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
                             if (n == lat.length) {
                                 lat = Arrays.copyOf(lat, n * 2);
+                                sent = Arrays.copyOf(sent, n * 2);
                             }
+                            sent[n] = start;
                             lat[n++] = now - start;
                         }
                     }
@@ -118,6 +126,7 @@ public class LoadDriver {
                     e.printStackTrace();
                 } finally {
                     latencies[thread] = lat;
+                    sentAts[thread] = sent;
                     counts[thread] = n;
                     done.countDown();
                 }
@@ -130,6 +139,16 @@ public class LoadDriver {
         for (int t = 0; t < concurrency; t++) {
             System.arraycopy(latencies[t], 0, all, k, counts[t]);
             k += counts[t];
+        }
+        String log = System.getenv("LATENCY_LOG");
+        if (log != null && !log.isEmpty()) {
+            try (java.io.PrintWriter w = new java.io.PrintWriter(java.nio.file.Files.newBufferedWriter(java.nio.file.Path.of(log)))) {
+                for (int t = 0; t < concurrency; t++) {
+                    for (int i = 0; i < counts[t]; i++) {
+                        w.println((sentAts[t][i] + epochOffsetNanos) / 1_000_000 + " " + latencies[t][i] / 1000);
+                    }
+                }
+            }
         }
         Arrays.sort(all);
         long accepted = statuses.getOrDefault(success, new AtomicLong()).get();

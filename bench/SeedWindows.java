@@ -7,29 +7,42 @@ import java.sql.Statement;
  * for the window-query and sweep benchmarks. Phones are +57300 followed by 7 digits (0000000 … N-1), as
  * LoadDriver --window asks. With IDLE, the first IDLE conversations were last active two hours ago (the rest now).
  *   java -cp target/lib/postgresql-<version>.jar bench/SeedWindows.java jdbc:postgresql://127.0.0.1:PORT/postgres N [IDLE]
+ * With a PREFIX, only N more conversations (ids conv_PREFIXi, the first IDLE of them idle), for the phones above:
+ *   ... bench/SeedWindows.java jdbc:postgresql://127.0.0.1:PORT/postgres N IDLE PREFIX
  */
 public class SeedWindows {
     public static void main(String[] a) throws Exception {
         int n = Integer.parseInt(a[1]);
         int idle = a.length > 2 ? Integer.parseInt(a[2]) : 0;
+        String prefix = a.length > 3 ? a[3] : "seed";
+        if (!prefix.matches("[a-z]+")) {
+            throw new IllegalArgumentException("PREFIX: lower-case letters only");
+        }
         long start = System.nanoTime();
         try (Connection c = DriverManager.getConnection(a[0], "postgres", ""); Statement s = c.createStatement()) {
-            s.execute("""
-                    INSERT INTO contact_window (contact_phone, source, last_inbound_at, pricing_category, pricing_at, updated_at)
-                    SELECT '+57300' || lpad(i::text, 7, '0'), 'sinch-bench', now() - make_interval(mins => mod(i, 2880)),
-                           CASE WHEN mod(i, 3) = 0 THEN 'service' END, now(), now()
-                    FROM generate_series(0, %d) AS i
-                    ON CONFLICT DO NOTHING""".formatted(n - 1));
+            if (a.length <= 3) {
+                s.execute("""
+                        INSERT INTO contact_window (contact_phone, source, last_inbound_at, pricing_category, pricing_at, updated_at)
+                        SELECT '+57300' || lpad(i::text, 7, '0'), 'sinch-bench', now() - make_interval(mins => mod(i, 2880)),
+                               CASE WHEN mod(i, 3) = 0 THEN 'service' END, now(), now()
+                        FROM generate_series(0, %d) AS i
+                        ON CONFLICT DO NOTHING""".formatted(n - 1));
+            }
             s.execute("""
                     INSERT INTO conversation (id, source, provider_conversation_id, channel, contact_phone, status, status_at,
                                               opened_at, last_activity_at, last_inbound_at, created_at, updated_at)
-                    SELECT 'conv_seed' || i, 'sinch-bench', 'seed-' || i, 'whatsapp', '+57300' || lpad(i::text, 7, '0'), 'open', active,
+                    SELECT 'conv_%s' || i, 'sinch-bench', '%s-' || i, 'whatsapp', '+57300' || lpad(i::text, 7, '0'), 'open', active,
                            active, active, now() - make_interval(mins => mod(i, 2880)), now(), now()
                     FROM (SELECT i, CASE WHEN i < %d THEN now() - interval '2 hours' ELSE now() END AS active
                           FROM generate_series(0, %d) AS i) AS seed
-                    ON CONFLICT DO NOTHING""".formatted(idle, n - 1));
-            s.execute("ANALYZE contact_window; ANALYZE conversation; ANALYZE opt_out");
+                    ON CONFLICT DO NOTHING""".formatted(prefix, prefix, idle, n - 1));
+            // Settled, as a database that grew over months is: vacuumed (visibility map, hint bits) and analyzed, so
+            // autovacuum does not start on the new rows while a benchmark measures.
+            for (String table : new String[] {"contact_window", "conversation", "opt_out"}) {
+                s.execute("VACUUM (ANALYZE) " + table);
+            }
         }
-        System.out.printf("seeded %d contacts (%d idle conversations) in %.1f s%n", n, idle, (System.nanoTime() - start) / 1e9);
+        System.out.printf("seeded %d %s (%d idle conversations) in %.1f s%n", n, a.length > 3 ? "conversations" : "contacts", idle,
+                (System.nanoTime() - start) / 1e9);
     }
 }

@@ -1,38 +1,64 @@
 #!/usr/bin/env bash
 # Inactivity sweep benchmark: CONVERSATIONS open conversations (default 1,000,000) of which IDLE (100,000) have
 # been idle past their source's inactivityTimeout, seeded straight into the database (bench/SeedWindows.java).
+# 0. Warm-up, as a running connector is: FIRST_WARMUP s of ingest at RATE/s, with one sweep of WARMUP_IDLE
+#    (20,000) idle conversations halfway (reported as "warm-up sweep"; the JIT compiles the sweep's code then).
 # 1. ingest p99 at RATE webhooks/s without a sweep (bench/LoadDriver.java, DURATION s after WARMUP s);
 # 2. the same load again, and after SWEEP_AFTER s one sweep (POST /api/sweeps/inactivity/run) that closes the idle
 #    conversations, stores their conversation.closed events and enqueues them for the (paused) subscription.
-# The sweep's own timer is off (SWEEP_CRON far in the future), so only the measured run sweeps.
+#    "during the sweep" is the p99 of the requests sent between the sweep's start and its end (LoadDriver's
+#    LATENCY_LOG), to compare with the p99 of step 1.
+# The sweep's own timer is off (SWEEP_CRON far in the future), so only these runs sweep.
 #   bench/sweep.sh
-#   RATE=2000 bench/sweep.sh
+#   RATE=500 bench/sweep.sh
+#   WARMUP_IDLE=0 FIRST_WARMUP=5 bench/sweep.sh      # the first sweep of a cold JVM
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 CONVERSATIONS=${CONVERSATIONS:-1000000}
 IDLE=${IDLE:-100000}
+WARMUP_IDLE=${WARMUP_IDLE:-20000}
 RATE=${RATE:-1000}
-DURATION=${DURATION:-20}
+DURATION=${DURATION:-25}
 WARMUP=${WARMUP:-5}
+FIRST_WARMUP=${FIRST_WARMUP:-60}
 SWEEP_AFTER=${SWEEP_AFTER:-8}
 CONCURRENCY=${CONCURRENCY:-32}
 export SWEEP_CRON="0 0 0 1 1 ? 2099"
 CONFIG_DIR=bench/sweep-config start_connector
 curl -sS --fail-with-body -X POST -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
   -d '{"reason":"bench: measure enqueueing only"}' "http://127.0.0.1:$HTTP_PORT/api/subscriptions/bench-closed/disable" > /dev/null
-bench_java bench/SeedWindows.java "$PG_URL" "$CONVERSATIONS" "$IDLE"
 load() {
-  java bench/LoadDriver.java 127.0.0.1 "$HTTP_PORT" "$DURATION" "$CONCURRENCY" "$WARMUP" \
+  LATENCY_LOG=${3:-} java bench/LoadDriver.java 127.0.0.1 "$HTTP_PORT" "$2" "$CONCURRENCY" "$1" \
     sinch-bench bench-sinch-secret bird-bench bench-bird-key "http://127.0.0.1/webhooks/bird-bench" "$RATE" | grep -E "accepted_per_s|latency|statuses"
 }
+sweep() {
+  curl -sS --fail-with-body -X POST -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$HTTP_PORT/api/sweeps/inactivity/run"
+}
+if [ "$WARMUP_IDLE" -gt 0 ]; then
+  bench_java bench/SeedWindows.java "$PG_URL" "$WARMUP_IDLE" "$WARMUP_IDLE" warmup
+  echo "== warm-up: ingest at $RATE/s for $FIRST_WARMUP s, one sweep of $WARMUP_IDLE idle conversations halfway"
+  load 0 "$FIRST_WARMUP" > /dev/null &
+  LOAD=$!
+  sleep $((FIRST_WARMUP / 2))
+  echo "warm-up sweep: $(sweep)"
+  wait $LOAD
+  FIRST_WARMUP=0
+fi
+bench_java bench/SeedWindows.java "$PG_URL" "$CONVERSATIONS" "$IDLE"
 echo "== $(nproc) cores; $CONVERSATIONS open conversations, $IDLE idle; ingest at $RATE/s without a sweep"
-load
+load "$((FIRST_WARMUP + WARMUP))" "$DURATION"
 echo "== the same load, with one inactivity sweep starting $((WARMUP + SWEEP_AFTER)) s in"
-load &
+load "$WARMUP" "$DURATION" "$DATA/latency.log" &
 LOAD=$!
 sleep $((WARMUP + SWEEP_AFTER))
-echo "sweep: $(curl -sS --fail-with-body -X POST -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$HTTP_PORT/api/sweeps/inactivity/run")"
+SWEEP_START=$(date +%s%3N)
+SWEEP=$(sweep)
+SWEEP_END=$(date +%s%3N)
+echo "sweep: $SWEEP"
 wait $LOAD
-echo "queued for the paused subscription: $(curl -sS -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$HTTP_PORT/api/subscriptions" \
+# p99 as LoadDriver takes it (the value at index floor(0.99 n) of the sorted latencies), over the sweep's requests
+awk -v a="$SWEEP_START" -v b="$SWEEP_END" '$1 >= a && $1 <= b {print $2}' "$DATA/latency.log" | sort -n \
+  | awk '{v[NR] = $1} END {i = int(0.99 * NR) + 1; if (i > NR) i = NR; printf "during the sweep (%d requests): latency_ms p99=%.2f max=%.2f\n", NR, v[i] / 1000, v[NR] / 1000}'
+echo "queued for the paused subscription (warm-up sweep included): $(curl -sS -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$HTTP_PORT/api/subscriptions" \
   | grep -o '"backlog":[0-9]*' | head -1)"
