@@ -311,6 +311,66 @@ class SweepTest {
     }
 
     @Test
+    @Order(7)
+    void aWindowTheProviderReportedClosedGetsNoExpiringNoticeButItsExpiredOne() throws Exception {
+        Instant t0 = start();
+        String reported = newPhone();   // reported closed after the last inbound message: closed
+        String sameInstant = newPhone(); // reported closed at the instant of the last inbound message: closed
+        String superseded = newPhone();  // reported closed, then the customer wrote again: open
+        String unreported = newPhone();
+        inbound("rep-" + System.nanoTime(), reported, t0);
+        inbound("rep-same-" + System.nanoTime(), sameInstant, t0);
+        inbound("rep-sup-" + System.nanoTime(), superseded, t0.plus(Duration.ofMinutes(10)));
+        inbound("rep-none-" + System.nanoTime(), unreported, t0);
+        // What a Sinch OUTSIDE_ALLOWED_SENDING_WINDOW failure records, written directly: the CRM here hears treble-test only.
+        reportClosed(reported, t0.plus(Duration.ofMinutes(5)));
+        reportClosed(sameInstant, t0);
+        reportClosed(superseded, t0.plus(Duration.ofMinutes(5)));
+
+        // The database's rule (V11) and the admin API's (WindowRules) agree on each window.
+        Map<String, Boolean> expected = Map.of(reported, true, sameInstant, true, superseded, false, unreported, false);
+        for (Map.Entry<String, Boolean> e : expected.entrySet()) {
+            Map<String, Object> row = app.jdbi().withHandle(h -> h.createQuery("""
+                            SELECT cs_closed_by_provider, last_inbound_at, closed_reported_at FROM contact_window
+                            WHERE source = 'treble-test' AND contact_phone = :p""").bind("p", e.getKey()).mapToMap().one());
+            boolean javaRule = io.conversationconnector.state.WindowRules.evaluate(new io.conversationconnector.state.WindowRules.Facts(
+                    "treble-test", instant(row.get("last_inbound_at")), null, instant(row.get("closed_reported_at")), null, null, null),
+                    t0).closedByProvider();
+            assertThat(row.get("cs_closed_by_provider")).as(e.getKey()).isEqualTo(e.getValue());
+            assertThat(javaRule).as(e.getKey()).isEqualTo(e.getValue());
+        }
+
+        Instant end = t0.plus(Duration.ofHours(24));
+        app.clock.pin(end.minus(Duration.ofHours(1)));
+        runSweep("windows");
+        app.clock.pin(t0.plus(Duration.ofMinutes(10)).plus(Duration.ofHours(23)));
+        runSweep("windows");
+        app.clock.pin(end);
+        runSweep("windows");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> received("window.expired", reported).size() == 1
+                && received("window.expired", sameInstant).size() == 1 && received("window.expiring", superseded).size() == 1
+                && received("window.expiring", unreported).size() == 1);
+        Thread.sleep(300);
+        assertThat(received("window.expiring", reported)).isEmpty();
+        assertThat(received("window.expiring", sameInstant)).isEmpty();
+        assertThat(Instant.parse(received("window.expired", reported).get(0).get("occurredAt").asText())).isEqualTo(end);
+        assertThat(received("window.expiring", superseded)).hasSize(1);
+        assertThat(received("window.expired", superseded)).isEmpty();
+    }
+
+    static void reportClosed(String phone, Instant at) {
+        int rows = app.jdbi().withHandle(h -> h.createUpdate(
+                        "UPDATE contact_window SET closed_reported_at = :at WHERE source = 'treble-test' AND contact_phone = :p")
+                .bind("at", at.atOffset(java.time.ZoneOffset.UTC)).bind("p", phone).execute());
+        assertThat(rows).isEqualTo(1);
+    }
+
+    static Instant instant(Object timestamp) {
+        return timestamp == null ? null : ((java.sql.Timestamp) timestamp).toInstant();
+    }
+
+    @Test
     @Order(5)
     void anUnknownSweepIs404() throws Exception {
         HttpResponse<String> r = app.api("POST", "/api/sweeps/everything/run", TOKEN, null);

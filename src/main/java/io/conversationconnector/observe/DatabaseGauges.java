@@ -28,11 +28,12 @@ import org.slf4j.LoggerFactory;
 public final class DatabaseGauges implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DatabaseGauges.class);
 
-    // Open windows have not been announced as expired, so the notice indexes of V9 hold them all.
+    // Open windows have not been announced as expired, so the notice indexes of V9 hold them all; a window the
+    // provider reported closed is not open (V11).
     private static final String OPEN_CS_WINDOWS = """
             SELECT count(*) FROM contact_window
             WHERE cs_expired_sent_for IS DISTINCT FROM cs_expires_at AND cs_expires_at > :now
-              AND NOT (closed_reported_at IS NOT NULL AND (last_inbound_at IS NULL OR closed_reported_at >= last_inbound_at))""";
+              AND NOT cs_closed_by_provider""";
     private static final String OPEN_FEP_WINDOWS = """
             SELECT count(*) FROM contact_window
             WHERE fep_expired_sent_for IS DISTINCT FROM fep_expires_at AND fep_expires_at > :now""";

@@ -31,6 +31,7 @@ public final class WindowRules {
     public static View evaluate(Facts f, Instant now) {
         Instant computed = f.lastInboundAt() == null ? null : f.lastInboundAt().plus(CUSTOMER_SERVICE);
         Instant expires = latest(computed, f.providerExpiresAt());
+        // The database's contact_window.cs_closed_by_provider (V11) is the same rule; SweepTest checks they agree.
         boolean closedByProvider = f.closedReportedAt() != null
                 && (f.lastInboundAt() == null || !f.closedReportedAt().isBefore(f.lastInboundAt()));
         boolean open = expires != null && now.isBefore(expires) && !closedByProvider;

@@ -54,12 +54,12 @@ public final class SweepStore {
             SELECT contact_phone, source, pricing_category, fep_conversation_id, fep_expires_at AS expires_at FROM contact_window
             WHERE fep_expired_sent_for IS DISTINCT FROM fep_expires_at AND fep_expires_at <= :now AND source = ANY(:sources)
             ORDER BY fep_expires_at LIMIT :limit""";
-    /** Not for a window the provider said is closed (the expired notice still comes at its end). */
+    /** Not for a window the provider said is closed (V11; the expired notice still comes at its end). */
     private static final String DUE_CS_EXPIRING = """
             SELECT contact_phone, source, pricing_category, fep_conversation_id, cs_expires_at AS expires_at FROM contact_window
             WHERE cs_expired_sent_for IS DISTINCT FROM cs_expires_at AND cs_expires_at > :now AND cs_expires_at <= :horizon
               AND cs_expiring_sent_for IS DISTINCT FROM cs_expires_at AND source = ANY(:sources)
-              AND NOT (closed_reported_at IS NOT NULL AND (last_inbound_at IS NULL OR closed_reported_at >= last_inbound_at))
+              AND NOT cs_closed_by_provider
             ORDER BY cs_expires_at LIMIT :limit""";
     private static final String DUE_FEP_EXPIRING = """
             SELECT contact_phone, source, pricing_category, fep_conversation_id, fep_expires_at AS expires_at FROM contact_window
