@@ -3,6 +3,7 @@ package io.conversationconnector.canonical;
 import java.time.Instant;
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /** The optional sections of a {@link CanonicalEvent}. */
@@ -21,6 +22,8 @@ public final class Sections {
     /** phone is E.164 when the provider gave a phone number we could normalise. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Contact(String phone, String displayName, String providerContactId) {
+        /** Not a field of the canonical event (Jackson would write it as "empty"). */
+        @JsonIgnore
         public boolean isEmpty() {
             return phone == null && displayName == null && providerContactId == null;
         }
