@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.standardwebhooks.Webhook;
+import io.conversationconnector.sweep.Sweeps;
 import org.apache.camel.builder.AdviceWith;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -68,10 +69,11 @@ class SweepTest {
                     timeout: 1s
                 """.formatted(crm.url("/sweeps"), secret, ConnectorHarness.freePort(), secret));
         app = ConnectorHarness.start(Map.of("connector.config-dir", config.toString(), "connector.delivery.poll-ms", "50"));
-        AdviceWith.adviceWith(app.context(), "close-idle-conversations", a -> a.weaveById("commit-closures").before().process(e -> {
+        AdviceWith.adviceWith(app.context(), "commit-sweep-batches", a -> a.weaveById("commit-sweep-batch").before().process(e -> {
             CountDownLatch found = sweepFound;
             CountDownLatch go = letSweepCommit;
-            if (found != null && go != null) {
+            boolean inactivity = "inactivity".equals(e.getProperty(Sweeps.RUN, Sweeps.Run.class).summary().get("sweep"));
+            if (found != null && go != null && inactivity) {
                 found.countDown();
                 assertThat(go.await(20, TimeUnit.SECONDS)).isTrue();
             }
