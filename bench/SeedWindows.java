@@ -14,13 +14,14 @@ public class SeedWindows {
     public static void main(String[] a) throws Exception {
         int n = Integer.parseInt(a[1]);
         int idle = a.length > 2 ? Integer.parseInt(a[2]) : 0;
-        String prefix = a.length > 3 ? a[3] : "seed";
+        boolean moreConversations = a.length > 3; // a PREFIX: conversations only, the contacts are seeded already
+        String prefix = moreConversations ? a[3] : "seed";
         if (!prefix.matches("[a-z]+")) {
             throw new IllegalArgumentException("PREFIX: lower-case letters only");
         }
         long start = System.nanoTime();
         try (Connection c = DriverManager.getConnection(a[0], "postgres", ""); Statement s = c.createStatement()) {
-            if (a.length <= 3) {
+            if (!moreConversations) {
                 s.execute("""
                         INSERT INTO contact_window (contact_phone, source, last_inbound_at, pricing_category, pricing_at, updated_at)
                         SELECT '+57300' || lpad(i::text, 7, '0'), 'sinch-bench', now() - make_interval(mins => mod(i, 2880)),
@@ -42,7 +43,7 @@ public class SeedWindows {
                 s.execute("VACUUM (ANALYZE) " + table);
             }
         }
-        System.out.printf("seeded %d %s (%d idle conversations) in %.1f s%n", n, a.length > 3 ? "conversations" : "contacts", idle,
+        System.out.printf("seeded %d %s (%d idle conversations) in %.1f s%n", n, moreConversations ? "conversations" : "contacts", idle,
                 (System.nanoTime() - start) / 1e9);
     }
 }

@@ -72,7 +72,7 @@ class SweepTest {
         AdviceWith.adviceWith(app.context(), "commit-sweep-batches", a -> a.weaveById("commit-sweep-batch").before().process(e -> {
             CountDownLatch found = sweepFound;
             CountDownLatch go = letSweepCommit;
-            boolean inactivity = "inactivity".equals(e.getProperty(Sweeps.RUN, Sweeps.Run.class).summary().get("sweep"));
+            boolean inactivity = "inactivity".equals(e.getProperty(Sweeps.RUN, Sweeps.Run.class).sweep());
             if (found != null && go != null && inactivity) {
                 found.countDown();
                 assertThat(go.await(20, TimeUnit.SECONDS)).isTrue();

@@ -45,6 +45,11 @@ public final class Sweeps {
             this.sweep = sweep;
         }
 
+        /** Which sweep this run is: inactivity or windows. */
+        public String sweep() {
+            return sweep;
+        }
+
         /** For the route's loop condition: the last find was cut off at its limit, so there may be more. */
         public boolean isFull() {
             return full;
