@@ -41,6 +41,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 .setServerConfig("max_connections", "100")
                 .setServerConfig("shared_buffers", "1GB")
                 .setServerConfig("max_wal_size", "4GB")
+                // WAL segments are recycled at checkpoints only down to this size: a burst of writes (a sweep) then
+                // reuses them instead of creating and zero-filling new 16 MB files while commits wait.
+                .setServerConfig("min_wal_size", "1GB")
                 .setServerConfig("listen_addresses", "127.0.0.1");
         if (port > 0) {
             builder.setPort(port);
