@@ -112,7 +112,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
     String defaultInactivityTimeout;
     @PropertyInject(value = "connector.sweep.window-expiring-lead", defaultValue = "1h")
     String windowExpiringLead;
-    @PropertyInject(value = "connector.sweep.batch-size", defaultValue = "2000")
+    @PropertyInject(value = "connector.sweep.batch-size", defaultValue = "500")
     int sweepBatchSize;
     @PropertyInject(value = "connector.sweep.workers", defaultValue = "2")
     int sweepWorkers;
