@@ -161,14 +161,14 @@ public final class DeliveryStore {
 
     private static final String FINISH_ALL = """
             UPDATE outbox o SET state = x.state, lease_until = NULL, last_status = x.status, last_error = x.error,
-                next_attempt_at = COALESCE(CAST(x.next_attempt_at AS timestamptz), o.next_attempt_at),
+                next_attempt_at = COALESCE(micros_to_timestamptz(x.next_attempt_at), o.next_attempt_at),
                 finished_at = CASE WHEN x.state IN ('delivered', 'dead') THEN CAST(:now AS timestamptz) END
             FROM unnest(:ids, :states, :statuses, :errors, :nextAttemptAts) AS x(id, state, status, error, next_attempt_at)
             WHERE o.id = x.id""";
 
     private static final String ATTEMPTS = """
             INSERT INTO delivery_attempt (outbox_id, attempt, started_at, status_code, latency_ms, outcome, error)
-            SELECT id, attempt, CAST(started_at AS timestamptz), status, latency, outcome, error
+            SELECT id, attempt, micros_to_timestamptz(started_at), status, latency, outcome, error
             FROM unnest(:ids, :attempts, :startedAts, :statuses, :latencies, :outcomes, :errors)
                  AS x(id, attempt, started_at, status, latency, outcome, error)""";
 
@@ -185,11 +185,11 @@ public final class DeliveryStore {
             h.createUpdate(FINISH_ALL).bind("ids", SqlArrays.int8(ids))
                     .bind("states", SqlArrays.text(results.stream().map(Result::state).toList()))
                     .bind("statuses", SqlArrays.int4(statuses)).bind("errors", SqlArrays.text(errors))
-                    .bind("nextAttemptAts", SqlArrays.text(results.stream().map(r -> r.nextAttemptAt() == null ? null : r.nextAttemptAt().toString()).toList()))
+                    .bind("nextAttemptAts", SqlArrays.micros(results.stream().map(Result::nextAttemptAt).toList()))
                     .bind("now", at(now)).execute();
             h.createUpdate(ATTEMPTS).bind("ids", SqlArrays.int8(ids))
                     .bind("attempts", SqlArrays.int4(results.stream().map(Result::attempt).toList()))
-                    .bind("startedAts", SqlArrays.text(results.stream().map(r -> r.startedAt().toString()).toList()))
+                    .bind("startedAts", SqlArrays.micros(results.stream().map(Result::startedAt).toList()))
                     .bind("statuses", SqlArrays.int4(statuses))
                     .bind("latencies", SqlArrays.int4(results.stream().map(r -> (int) Math.min(Integer.MAX_VALUE, r.latencyMillis())).toList()))
                     .bind("outcomes", SqlArrays.text(results.stream().map(Result::outcome).toList()))

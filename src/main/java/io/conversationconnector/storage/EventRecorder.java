@@ -28,8 +28,8 @@ final class EventRecorder {
     private static final String INSERT_EVENTS = """
             INSERT INTO inbox_event (id, source, provider, provider_event_id, type, branch, occurred_at, received_at,
                                      conversation_id, contact_phone, canonical, raw_body, request_headers)
-            SELECT id, source, provider, provider_event_id, type, branch, CAST(occurred_at AS timestamptz),
-                   CAST(received_at AS timestamptz), conversation_id, contact_phone, CAST(canonical AS jsonb), raw_body,
+            SELECT id, source, provider, provider_event_id, type, branch, micros_to_timestamptz(occurred_at),
+                   micros_to_timestamptz(received_at), conversation_id, contact_phone, CAST(canonical AS jsonb), raw_body,
                    CAST(request_headers AS jsonb)
             FROM unnest(:ids, :sources, :providers, :providerEventIds, :types, :branches, :occurredAts, :receivedAts,
                         :conversationIds, :contactPhones, :canonicals, :rawBodies, :headers)
@@ -74,8 +74,8 @@ final class EventRecorder {
         List<String> providerEventIds = new ArrayList<>(n);
         List<String> types = new ArrayList<>(n);
         List<String> branches = new ArrayList<>(n);
-        List<String> occurredAts = new ArrayList<>(n);
-        List<String> receivedAts = new ArrayList<>(n);
+        List<Instant> occurredAts = new ArrayList<>(n);
+        List<Instant> receivedAts = new ArrayList<>(n);
         List<String> conversationIds = new ArrayList<>(n);
         List<String> contactPhones = new ArrayList<>(n);
         List<String> canonicals = new ArrayList<>(n);
@@ -89,8 +89,8 @@ final class EventRecorder {
             providerEventIds.add(ev.providerEventId());
             types.add(ev.type());
             branches.add(row.pending().getBranch());
-            occurredAts.add(ev.occurredAt().toString());
-            receivedAts.add(ev.receivedAt().toString());
+            occurredAts.add(ev.occurredAt());
+            receivedAts.add(ev.receivedAt());
             conversationIds.add(ev.conversation() == null ? null : ev.conversation().id());
             contactPhones.add(ev.contact() == null ? null : ev.contact().phone());
             canonicals.add(row.canonicalJson());
@@ -101,7 +101,7 @@ final class EventRecorder {
                 .bind("ids", SqlArrays.text(ids)).bind("sources", SqlArrays.text(sources))
                 .bind("providers", SqlArrays.text(providers)).bind("providerEventIds", SqlArrays.text(providerEventIds))
                 .bind("types", SqlArrays.text(types)).bind("branches", SqlArrays.text(branches))
-                .bind("occurredAts", SqlArrays.text(occurredAts)).bind("receivedAts", SqlArrays.text(receivedAts))
+                .bind("occurredAts", SqlArrays.micros(occurredAts)).bind("receivedAts", SqlArrays.micros(receivedAts))
                 .bind("conversationIds", SqlArrays.text(conversationIds)).bind("contactPhones", SqlArrays.text(contactPhones))
                 .bind("canonicals", SqlArrays.text(canonicals)).bind("rawBodies", SqlArrays.text(rawBodies))
                 .bind("headers", SqlArrays.text(headers))

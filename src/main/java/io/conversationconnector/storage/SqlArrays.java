@@ -1,5 +1,6 @@
 package io.conversationconnector.storage;
 
+import java.time.Instant;
 import java.util.List;
 
 import org.jdbi.v3.core.argument.Argument;
@@ -21,6 +22,30 @@ final class SqlArrays {
 
     static Argument int8(List<Long> values) {
         return of(values.toArray(new Long[0]));
+    }
+
+    /** Instants as microseconds since the epoch (SQL: {@code micros_to_timestamptz(x)}, migration V12); null stays null. */
+    static Argument micros(List<Instant> values) {
+        Long[] elements = new Long[values.size()];
+        for (int i = 0; i < elements.length; i++) {
+            elements[i] = micros(values.get(i));
+        }
+        return of(elements);
+    }
+
+    /**
+     * Rounded to the microsecond as PostgreSQL rounds a fraction it parses. Beyond a long's range it saturates, so the
+     * database refuses the value as out of range (SQLSTATE 22008, a 400 for a webhook) instead of it wrapping round.
+     */
+    static Long micros(Instant instant) {
+        if (instant == null) {
+            return null;
+        }
+        try {
+            return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), (long) Math.rint(instant.getNano() / 1000.0));
+        } catch (ArithmeticException e) {
+            return instant.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
     }
 
     static Argument int4(List<Integer> values) {

@@ -28,8 +28,8 @@ final class StateWriter {
             INSERT INTO conversation AS c (id, source, provider_conversation_id, channel, contact_phone, provider_contact_id,
                 status, status_at, opened_at, last_activity_at, last_inbound_at, closed_at, closure_reason, created_at, updated_at)
             SELECT id, source, provider_conversation_id, channel, contact_phone, provider_contact_id, COALESCE(status, 'open'),
-                   CAST(status_at AS timestamptz), CAST(seen_at AS timestamptz), CAST(activity_at AS timestamptz),
-                   CAST(inbound_at AS timestamptz), CAST(closed_at AS timestamptz), closure_reason, :now, :now
+                   micros_to_timestamptz(status_at), micros_to_timestamptz(seen_at), micros_to_timestamptz(activity_at),
+                   micros_to_timestamptz(inbound_at), micros_to_timestamptz(closed_at), closure_reason, :now, :now
             FROM unnest(:ids, :sources, :providerConversationIds, :channels, :phones, :providerContactIds, :statuses,
                         :statusAts, :seenAts, :activityAts, :inboundAts, :closedAts, :closureReasons)
                  AS x(id, source, provider_conversation_id, channel, contact_phone, provider_contact_id, status, status_at,
@@ -58,11 +58,11 @@ final class StateWriter {
     private static final String UPSERT_WINDOWS = """
             INSERT INTO contact_window AS w (contact_phone, source, last_inbound_at, provider_expires_at, closed_reported_at,
                 fep_conversation_id, fep_started_at, fep_expires_at, pricing_category, pricing_at, updated_at, cs_expires_at)
-            SELECT contact_phone, source, CAST(inbound_at AS timestamptz), CAST(provider_expires_at AS timestamptz),
-                   CAST(closed_reported_at AS timestamptz), fep_conversation_id, CAST(fep_started_at AS timestamptz),
-                   CAST(fep_expires_at AS timestamptz), pricing_category, CAST(pricing_at AS timestamptz), :now,
-                   GREATEST(CAST(inbound_at AS timestamptz) + make_interval(secs => :customerServiceSeconds),
-                            CAST(provider_expires_at AS timestamptz))
+            SELECT contact_phone, source, micros_to_timestamptz(inbound_at), micros_to_timestamptz(provider_expires_at),
+                   micros_to_timestamptz(closed_reported_at), fep_conversation_id, micros_to_timestamptz(fep_started_at),
+                   micros_to_timestamptz(fep_expires_at), pricing_category, micros_to_timestamptz(pricing_at), :now,
+                   GREATEST(micros_to_timestamptz(inbound_at) + make_interval(secs => :customerServiceSeconds),
+                            micros_to_timestamptz(provider_expires_at))
             FROM unnest(:phones, :sources, :inboundAts, :providerExpiresAts, :closedReportedAts, :fepIds, :fepStartedAts,
                         :fepExpiresAts, :pricings, :pricingAts)
                  AS x(contact_phone, source, inbound_at, provider_expires_at, closed_reported_at, fep_conversation_id,
@@ -119,11 +119,11 @@ final class StateWriter {
                     .bind("phones", SqlArrays.text(map(round, ConversationChange::contactPhone)))
                     .bind("providerContactIds", SqlArrays.text(map(round, ConversationChange::providerContactId)))
                     .bind("statuses", SqlArrays.text(map(round, ConversationChange::status)))
-                    .bind("statusAts", SqlArrays.text(map(round, c -> text(c.statusAt()))))
-                    .bind("seenAts", SqlArrays.text(map(round, c -> text(c.seenAt()))))
-                    .bind("activityAts", SqlArrays.text(map(round, c -> text(c.activityAt()))))
-                    .bind("inboundAts", SqlArrays.text(map(round, c -> text(c.inboundAt()))))
-                    .bind("closedAts", SqlArrays.text(map(round, c -> text(c.closedAt()))))
+                    .bind("statusAts", SqlArrays.micros(map(round, ConversationChange::statusAt)))
+                    .bind("seenAts", SqlArrays.micros(map(round, ConversationChange::seenAt)))
+                    .bind("activityAts", SqlArrays.micros(map(round, ConversationChange::activityAt)))
+                    .bind("inboundAts", SqlArrays.micros(map(round, ConversationChange::inboundAt)))
+                    .bind("closedAts", SqlArrays.micros(map(round, ConversationChange::closedAt)))
                     .bind("closureReasons", SqlArrays.text(map(round, ConversationChange::closureReason)))
                     .bind("now", at)
                     .execute();
@@ -132,14 +132,14 @@ final class StateWriter {
             h.createUpdate(UPSERT_WINDOWS)
                     .bind("phones", SqlArrays.text(map(round, WindowChange::contactPhone)))
                     .bind("sources", SqlArrays.text(map(round, WindowChange::source)))
-                    .bind("inboundAts", SqlArrays.text(map(round, w -> text(w.inboundAt()))))
-                    .bind("providerExpiresAts", SqlArrays.text(map(round, w -> text(w.providerExpiresAt()))))
-                    .bind("closedReportedAts", SqlArrays.text(map(round, w -> text(w.closedReportedAt()))))
+                    .bind("inboundAts", SqlArrays.micros(map(round, WindowChange::inboundAt)))
+                    .bind("providerExpiresAts", SqlArrays.micros(map(round, WindowChange::providerExpiresAt)))
+                    .bind("closedReportedAts", SqlArrays.micros(map(round, WindowChange::closedReportedAt)))
                     .bind("fepIds", SqlArrays.text(map(round, WindowChange::fepConversationId)))
-                    .bind("fepStartedAts", SqlArrays.text(map(round, w -> text(w.fepStartedAt()))))
-                    .bind("fepExpiresAts", SqlArrays.text(map(round, w -> text(w.fepExpiresAt()))))
+                    .bind("fepStartedAts", SqlArrays.micros(map(round, WindowChange::fepStartedAt)))
+                    .bind("fepExpiresAts", SqlArrays.micros(map(round, WindowChange::fepExpiresAt)))
                     .bind("pricings", SqlArrays.text(map(round, WindowChange::pricingCategory)))
-                    .bind("pricingAts", SqlArrays.text(map(round, w -> text(w.pricingAt()))))
+                    .bind("pricingAts", SqlArrays.micros(map(round, WindowChange::pricingAt)))
                     .bind("customerServiceSeconds", (double) io.conversationconnector.state.WindowRules.CUSTOMER_SERVICE.toSeconds())
                     .bind("now", at)
                     .execute();
@@ -169,16 +169,12 @@ final class StateWriter {
         return rounds;
     }
 
-    private static <T> List<String> map(List<T> items, Function<T, String> f) {
-        List<String> out = new ArrayList<>(items.size());
+    private static <T, R> List<R> map(List<T> items, Function<T, R> f) {
+        List<R> out = new ArrayList<>(items.size());
         for (T item : items) {
             out.add(f.apply(item));
         }
         return out;
-    }
-
-    private static String text(Instant instant) {
-        return instant == null ? null : instant.toString();
     }
 
     static PreparedBatch bindOptOuts(PreparedBatch batch, List<OptOutChange> changes, OffsetDateTime now) {

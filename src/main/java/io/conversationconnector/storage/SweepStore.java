@@ -41,7 +41,7 @@ public final class SweepStore {
     private static final String LOCK_STILL_IDLE = """
             SELECT c.id FROM conversation c
             JOIN unnest(:ids, :idleSinces) AS x(id, idle_since) ON c.id = x.id
-            WHERE c.status = 'open' AND GREATEST(c.last_activity_at, c.status_at, c.opened_at) = CAST(x.idle_since AS timestamptz)
+            WHERE c.status = 'open' AND GREATEST(c.last_activity_at, c.status_at, c.opened_at) = micros_to_timestamptz(x.idle_since)
             ORDER BY c.source COLLATE "C", c.provider_conversation_id COLLATE "C"
             FOR UPDATE OF c""";
 
@@ -84,7 +84,7 @@ public final class SweepStore {
             WITH due AS (
                 SELECT w.contact_phone, w.source FROM contact_window w
                 JOIN unnest(:phones, :sources, :ends) AS x(phone, source, ends) ON w.contact_phone = x.phone AND w.source = x.source
-                WHERE w.cs_expires_at = CAST(x.ends AS timestamptz) AND w.cs_expiring_sent_for IS DISTINCT FROM w.cs_expires_at
+                WHERE w.cs_expires_at = micros_to_timestamptz(x.ends) AND w.cs_expiring_sent_for IS DISTINCT FROM w.cs_expires_at
                 ORDER BY w.contact_phone COLLATE "C", w.source COLLATE "C"
                 FOR UPDATE OF w)
             UPDATE contact_window w SET cs_expiring_sent_for = w.cs_expires_at
@@ -94,7 +94,7 @@ public final class SweepStore {
             WITH due AS (
                 SELECT w.contact_phone, w.source FROM contact_window w
                 JOIN unnest(:phones, :sources, :ends) AS x(phone, source, ends) ON w.contact_phone = x.phone AND w.source = x.source
-                WHERE w.cs_expires_at = CAST(x.ends AS timestamptz) AND w.cs_expired_sent_for IS DISTINCT FROM w.cs_expires_at
+                WHERE w.cs_expires_at = micros_to_timestamptz(x.ends) AND w.cs_expired_sent_for IS DISTINCT FROM w.cs_expires_at
                 ORDER BY w.contact_phone COLLATE "C", w.source COLLATE "C"
                 FOR UPDATE OF w)
             UPDATE contact_window w SET cs_expiring_sent_for = w.cs_expires_at, cs_expired_sent_for = w.cs_expires_at
@@ -104,7 +104,7 @@ public final class SweepStore {
             WITH due AS (
                 SELECT w.contact_phone, w.source FROM contact_window w
                 JOIN unnest(:phones, :sources, :ends) AS x(phone, source, ends) ON w.contact_phone = x.phone AND w.source = x.source
-                WHERE w.fep_expires_at = CAST(x.ends AS timestamptz) AND w.fep_expiring_sent_for IS DISTINCT FROM w.fep_expires_at
+                WHERE w.fep_expires_at = micros_to_timestamptz(x.ends) AND w.fep_expiring_sent_for IS DISTINCT FROM w.fep_expires_at
                 ORDER BY w.contact_phone COLLATE "C", w.source COLLATE "C"
                 FOR UPDATE OF w)
             UPDATE contact_window w SET fep_expiring_sent_for = w.fep_expires_at
@@ -114,7 +114,7 @@ public final class SweepStore {
             WITH due AS (
                 SELECT w.contact_phone, w.source FROM contact_window w
                 JOIN unnest(:phones, :sources, :ends) AS x(phone, source, ends) ON w.contact_phone = x.phone AND w.source = x.source
-                WHERE w.fep_expires_at = CAST(x.ends AS timestamptz) AND w.fep_expired_sent_for IS DISTINCT FROM w.fep_expires_at
+                WHERE w.fep_expires_at = micros_to_timestamptz(x.ends) AND w.fep_expired_sent_for IS DISTINCT FROM w.fep_expires_at
                 ORDER BY w.contact_phone COLLATE "C", w.source COLLATE "C"
                 FOR UPDATE OF w)
             UPDATE contact_window w SET fep_expiring_sent_for = w.fep_expires_at, fep_expired_sent_for = w.fep_expires_at
@@ -248,7 +248,7 @@ public final class SweepStore {
             if (!idle.isEmpty()) {
                 Set<String> locked = new HashSet<>(h.createQuery(LOCK_STILL_IDLE)
                         .bind("ids", SqlArrays.text(idle.stream().map(StillIdle::conversationId).toList()))
-                        .bind("idleSinces", SqlArrays.text(idle.stream().map(s -> s.idleSince().toString()).toList()))
+                        .bind("idleSinces", SqlArrays.micros(idle.stream().map(StillIdle::idleSince).toList()))
                         .mapTo(String.class).list());
                 idle.stream().filter(s -> locked.contains(s.conversationId())).forEach(passed::add);
             }
@@ -257,7 +257,7 @@ public final class SweepStore {
                 Set<String> marked = new HashSet<>(h.createQuery(e.getKey())
                         .bind("phones", SqlArrays.text(list.stream().map(NoticeDue::contactPhone).toList()))
                         .bind("sources", SqlArrays.text(list.stream().map(NoticeDue::source).toList()))
-                        .bind("ends", SqlArrays.text(list.stream().map(n -> n.expiresAt().toString()).toList()))
+                        .bind("ends", SqlArrays.micros(list.stream().map(NoticeDue::expiresAt).toList()))
                         .map((rs, ctx) -> rs.getString("contact_phone") + "\u0000" + rs.getString("source")).list());
                 list.stream().filter(n -> marked.contains(n.contactPhone() + "\u0000" + n.source())).forEach(passed::add);
             }
