@@ -114,7 +114,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
     String windowExpiringLead;
     @PropertyInject(value = "connector.sweep.batch-size", defaultValue = "500")
     int sweepBatchSize;
-    @PropertyInject(value = "connector.sweep.workers", defaultValue = "2")
+    @PropertyInject(value = "connector.sweep.workers", defaultValue = "1")
     int sweepWorkers;
     @PropertyInject(value = "connector.sweep.scheduler-name", defaultValue = "conversation-connector")
     String schedulerName;
