@@ -6,7 +6,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -244,7 +243,7 @@ public final class AdminApi {
                           AND (CAST(:after AS text) IS NULL OR id > :after)
                         ORDER BY id LIMIT :limit""")
                 .bind("type", header(exchange, "type")).bind("source", header(exchange, "source"))
-                .bind("since", sinceValue == null ? null : sinceValue.atOffset(ZoneOffset.UTC))
+                .bind("since", sinceValue)
                 // ids are "evt_" + ULID, whose first 10 characters are the time: the primary key finds the range
                 .bind("sinceId", sinceValue == null ? (String) null : "evt_" + com.github.f4b6a3.ulid.Ulid.min(sinceValue.toEpochMilli()))
                 .bind("after", header(exchange, "after"))

@@ -3,7 +3,6 @@ package io.conversationconnector.api;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +42,7 @@ public final class DeliveryAdminApi {
                           AND (CAST(:subscription AS text) IS NULL OR o.subscription_id = :subscription)
                           AND (CAST(:since AS timestamptz) IS NULL OR o.finished_at >= CAST(:since AS timestamptz))
                         ORDER BY o.finished_at DESC, o.id DESC LIMIT :limit""")
-                .bind("subscription", subscription).bind("since", since == null ? null : since.atOffset(ZoneOffset.UTC)).bind("limit", limit)
+                .bind("subscription", subscription).bind("since", since).bind("limit", limit)
                 .map((rs, ctx) -> {
                     Map<String, Object> d = new LinkedHashMap<>();
                     d.put("id", rs.getLong("id"));

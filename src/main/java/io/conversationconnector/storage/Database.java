@@ -35,6 +35,23 @@ public final class Database implements AutoCloseable {
         // Jdbi puts the statement and its bound values (payloads, phones) in exception messages, which get logged.
         jdbi.getConfig(org.jdbi.v3.core.statement.StatementExceptions.class)
                 .setMessageRendering(org.jdbi.v3.core.statement.StatementExceptions.MessageRendering.NONE);
+        jdbi.registerArgument(new InstantArgument());
+    }
+
+    /**
+     * An {@link java.time.Instant} binds as a timestamptz in UTC (an OffsetDateTime), everywhere: Jdbi's own binding
+     * goes through java.sql.Timestamp, whose meaning depends on the JVM's and the session's time zones.
+     */
+    private static final class InstantArgument extends org.jdbi.v3.core.argument.AbstractArgumentFactory<java.time.Instant> {
+        InstantArgument() {
+            super(java.sql.Types.TIMESTAMP_WITH_TIMEZONE);
+        }
+
+        @Override
+        protected org.jdbi.v3.core.argument.Argument build(java.time.Instant value, org.jdbi.v3.core.config.ConfigRegistry config) {
+            java.time.OffsetDateTime utc = value.atOffset(java.time.ZoneOffset.UTC);
+            return (position, statement, ctx) -> statement.setObject(position, utc);
+        }
     }
 
     public static Database start(Settings settings) throws Exception {

@@ -3,7 +3,6 @@ package io.conversationconnector.storage;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -92,7 +91,7 @@ public final class DeliveryStore {
         jdbi.useHandle(h -> {
             for (String id : subscriptionIds) {
                 h.createUpdate("INSERT INTO subscription_state (id, enabled, updated_at) VALUES (:id, true, :now) ON CONFLICT DO NOTHING")
-                        .bind("id", id).bind("now", at(now)).execute();
+                        .bind("id", id).bind("now", now).execute();
             }
         });
     }
@@ -143,7 +142,7 @@ public final class DeliveryStore {
             List<Claimed> claimed = claim(h, subscription, ordered, allowed, now, lease);
             if (!claimed.isEmpty()) {
                 h.createUpdate("UPDATE subscription_state SET rate_tokens = :tokens, rate_updated_at = :now WHERE id = :id")
-                        .bind("tokens", tokens - claimed.size()).bind("now", at(now)).bind("id", subscription).execute();
+                        .bind("tokens", tokens - claimed.size()).bind("now", now).bind("id", subscription).execute();
             }
             return claimed;
         });
@@ -151,7 +150,7 @@ public final class DeliveryStore {
 
     private static List<Claimed> claim(Handle h, String subscription, boolean ordered, int limit, Instant now, Duration lease) {
         return h.createQuery(CLAIM)
-                .bind("now", at(now)).bind("leaseUntil", at(now.plus(lease))).bind("limit", limit)
+                .bind("now", now).bind("leaseUntil", now.plus(lease)).bind("limit", limit)
                 .bind("subscription", subscription).bind("ordered", ordered)
                 .map((rs, ctx) -> new Claimed(rs.getLong("id"), rs.getString("event_id"), rs.getString("subscription_id"),
                         rs.getInt("attempts"), rs.getInt("schedule_offset"), rs.getString("type"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
@@ -186,7 +185,7 @@ public final class DeliveryStore {
                     .bind("states", SqlArrays.text(results.stream().map(Result::state).toList()))
                     .bind("statuses", SqlArrays.int4(statuses)).bind("errors", SqlArrays.text(errors))
                     .bind("nextAttemptAts", SqlArrays.micros(results.stream().map(Result::nextAttemptAt).toList()))
-                    .bind("now", at(now)).execute();
+                    .bind("now", now).execute();
             h.createUpdate(ATTEMPTS).bind("ids", SqlArrays.int8(ids))
                     .bind("attempts", SqlArrays.int4(results.stream().map(Result::attempt).toList()))
                     .bind("startedAts", SqlArrays.micros(results.stream().map(Result::startedAt).toList()))
@@ -202,11 +201,11 @@ public final class DeliveryStore {
                     h.createUpdate(SUCCEEDED).bind("id", subscription).execute();
                 } else {
                     Instant firstFailure = rs.stream().map(Result::startedAt).min(Instant::compareTo).orElse(now);
-                    h.createUpdate(FAILED).bind("id", subscription).bind("startedAt", at(firstFailure))
-                            .bind("limit", at(now.minus(disableAfter.getOrDefault(subscription, Duration.ofDays(5))))).bind("now", at(now)).execute();
+                    h.createUpdate(FAILED).bind("id", subscription).bind("startedAt", firstFailure)
+                            .bind("limit", now.minus(disableAfter.getOrDefault(subscription, Duration.ofDays(5)))).bind("now", now).execute();
                 }
                 rs.stream().filter(r -> r.disableSubscription() != null).findFirst().ifPresent(r ->
-                        h.createUpdate(DISABLE).bind("id", subscription).bind("reason", r.disableSubscription()).bind("now", at(now)).execute());
+                        h.createUpdate(DISABLE).bind("id", subscription).bind("reason", r.disableSubscription()).bind("now", now).execute());
             });
         });
     }
@@ -223,7 +222,7 @@ public final class DeliveryStore {
     /** Dead letters back to pending (one by id, or by subscription and finish-time range); returns how many. */
     public int replay(Long id, String subscription, Instant from, Instant to, Instant now) {
         return jdbi.withHandle(h -> h.createUpdate(REPLAY).bind("id", id).bind("subscription", subscription)
-                .bind("from", from == null ? null : at(from)).bind("to", to == null ? null : at(to)).bind("now", at(now)).execute());
+                .bind("from", from).bind("to", to).bind("now", now).execute());
     }
 
     /**
@@ -234,12 +233,12 @@ public final class DeliveryStore {
         return jdbi.withHandle(h -> h.createUpdate("""
                         UPDATE subscription_state SET enabled = true, disabled_reason = NULL, disabled_at = NULL,
                             failing_since = NULL, updated_at = :now
-                        WHERE id = :id""").bind("id", subscription).bind("now", at(now)).execute()) == 1;
+                        WHERE id = :id""").bind("id", subscription).bind("now", now).execute()) == 1;
     }
 
     /** An operator's pause; a subscription already disabled keeps its first reason. */
     public void disable(String subscription, String reason, Instant now) {
-        jdbi.useHandle(h -> h.createUpdate(DISABLE).bind("id", subscription).bind("reason", reason).bind("now", at(now)).execute());
+        jdbi.useHandle(h -> h.createUpdate(DISABLE).bind("id", subscription).bind("reason", reason).bind("now", now).execute());
     }
 
     /** One subscription as operators see it (admin API, metrics): its state, and its waiting and dead deliveries. */
@@ -267,7 +266,4 @@ public final class DeliveryStore {
         return t == null ? null : t.toInstant();
     }
 
-    private static OffsetDateTime at(Instant i) {
-        return i.atOffset(ZoneOffset.UTC);
-    }
 }

@@ -134,7 +134,7 @@ final class EventRecorder {
             h.createUpdate(ENQUEUE).bind("eventIds", SqlArrays.text(outboxEvents))
                     .bind("subscriptionIds", SqlArrays.text(outboxSubscriptions))
                     .bind("orderingKeys", SqlArrays.text(outboxOrderingKeys))
-                    .bind("now", now.atOffset(java.time.ZoneOffset.UTC)).execute();
+                    .bind("now", now).execute();
         }
         return inserted;
     }

@@ -3,7 +3,6 @@ package io.conversationconnector.storage;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -205,7 +204,7 @@ public final class InboxWriter implements AutoCloseable {
             for (int i : withNonce) {
                 IngestUnit u = batch.get(i).unit();
                 nonces.bind("source", u.sourceId()).bind("nonce", u.replayKey())
-                        .bind("seenAt", u.request().receivedAt().atOffset(ZoneOffset.UTC)).add();
+                        .bind("seenAt", u.request().receivedAt()).add();
             }
             int[] counts = nonces.execute();
             for (int k = 0; k < counts.length; k++) {

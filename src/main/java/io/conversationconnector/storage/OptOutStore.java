@@ -3,7 +3,6 @@ package io.conversationconnector.storage;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 
 import io.conversationconnector.state.OptOutChange;
@@ -42,10 +41,9 @@ public final class OptOutStore {
     public Entry operatorChange(String phone, boolean optedOut, String actor, String reason, String note) {
         Instant now = clock.instant();
         OptOutChange change = new OptOutChange(phone, optedOut, now, reason, null, null, null, actor, note);
-        OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
         jdbi.useTransaction(h -> {
-            StateWriter.bindOptOuts(h.prepareBatch(StateWriter.UPSERT_OPT_OUT), List.of(change), at).execute();
-            StateWriter.bindOptOuts(h.prepareBatch(StateWriter.INSERT_OPT_OUT_HISTORY), List.of(change), at).execute();
+            StateWriter.bindOptOuts(h.prepareBatch(StateWriter.UPSERT_OPT_OUT), List.of(change), now).execute();
+            StateWriter.bindOptOuts(h.prepareBatch(StateWriter.INSERT_OPT_OUT_HISTORY), List.of(change), now).execute();
         });
         return new Entry(phone, optedOut, now, reason, null, null, actor, note);
     }

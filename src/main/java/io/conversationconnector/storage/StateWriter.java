@@ -1,8 +1,6 @@
 package io.conversationconnector.storage;
 
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -109,7 +107,6 @@ final class StateWriter {
     }
 
     static void apply(Handle h, List<ConversationChange> conversations, List<WindowChange> windows, List<OptOutChange> optOuts, Instant now) {
-        OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
         for (List<ConversationChange> round : rounds(conversations, c -> c.source() + "\u0000" + c.providerConversationId())) {
             h.createUpdate(UPSERT_CONVERSATIONS)
                     .bind("ids", SqlArrays.text(map(round, c -> "conv_" + UlidCreator.getMonotonicUlid())))
@@ -125,7 +122,7 @@ final class StateWriter {
                     .bind("inboundAts", SqlArrays.micros(map(round, ConversationChange::inboundAt)))
                     .bind("closedAts", SqlArrays.micros(map(round, ConversationChange::closedAt)))
                     .bind("closureReasons", SqlArrays.text(map(round, ConversationChange::closureReason)))
-                    .bind("now", at)
+                    .bind("now", now)
                     .execute();
         }
         for (List<WindowChange> round : rounds(windows, w -> w.contactPhone() + "\u0000" + w.source())) {
@@ -141,13 +138,13 @@ final class StateWriter {
                     .bind("pricings", SqlArrays.text(map(round, WindowChange::pricingCategory)))
                     .bind("pricingAts", SqlArrays.micros(map(round, WindowChange::pricingAt)))
                     .bind("customerServiceSeconds", (double) io.conversationconnector.state.WindowRules.CUSTOMER_SERVICE.toSeconds())
-                    .bind("now", at)
+                    .bind("now", now)
                     .execute();
         }
         if (!optOuts.isEmpty()) {
             List<OptOutChange> sorted = optOuts.stream().sorted(Comparator.comparing(OptOutChange::phone)).toList();
-            bindOptOuts(h.prepareBatch(UPSERT_OPT_OUT), sorted, at).execute();
-            bindOptOuts(h.prepareBatch(INSERT_OPT_OUT_HISTORY), sorted, at).execute();
+            bindOptOuts(h.prepareBatch(UPSERT_OPT_OUT), sorted, now).execute();
+            bindOptOuts(h.prepareBatch(INSERT_OPT_OUT_HISTORY), sorted, now).execute();
         }
     }
 
@@ -177,16 +174,12 @@ final class StateWriter {
         return out;
     }
 
-    static PreparedBatch bindOptOuts(PreparedBatch batch, List<OptOutChange> changes, OffsetDateTime now) {
+    static PreparedBatch bindOptOuts(PreparedBatch batch, List<OptOutChange> changes, Instant now) {
         for (OptOutChange o : changes) {
-            batch.bind("phone", o.phone()).bind("optedOut", o.optedOut()).bind("at", ts(o.at())).bind("reason", o.reason())
+            batch.bind("phone", o.phone()).bind("optedOut", o.optedOut()).bind("at", o.at()).bind("reason", o.reason())
                     .bind("keyword", o.keyword()).bind("source", o.source()).bind("eventId", o.eventId())
                     .bind("actor", o.actor()).bind("note", o.note()).bind("now", now).add();
         }
         return batch;
-    }
-
-    static OffsetDateTime ts(Instant instant) {
-        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
     }
 }

@@ -3,7 +3,6 @@ package io.conversationconnector.storage;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -185,7 +184,7 @@ public final class SweepStore {
     }
 
     public List<IdleConversation> findIdle(String source, Instant cutoff, int limit) {
-        return jdbi.withHandle(h -> h.createQuery(FIND_IDLE).bind("source", source).bind("cutoff", at(cutoff)).bind("limit", limit)
+        return jdbi.withHandle(h -> h.createQuery(FIND_IDLE).bind("source", source).bind("cutoff", cutoff).bind("limit", limit)
                 .map((rs, ctx) -> new IdleConversation(rs.getString("id"), rs.getString("provider_conversation_id"),
                         rs.getString("channel"), rs.getString("contact_phone"), rs.getString("provider_contact_id"),
                         rs.getObject("idle_since", OffsetDateTime.class).toInstant()))
@@ -198,8 +197,8 @@ public final class SweepStore {
      */
     public List<DueNotice> findDueNotices(Collection<String> sources, Instant now, Duration lead, int limit) {
         return jdbi.withHandle(h -> {
-            h.createUpdate(SKIP_STALE_CS).bind("staleBefore", at(now.minus(STALE_NOTICE))).execute();
-            h.createUpdate(SKIP_STALE_FEP).bind("staleBefore", at(now.minus(STALE_NOTICE))).execute();
+            h.createUpdate(SKIP_STALE_CS).bind("staleBefore", now.minus(STALE_NOTICE)).execute();
+            h.createUpdate(SKIP_STALE_FEP).bind("staleBefore", now.minus(STALE_NOTICE)).execute();
             List<DueNotice> due = new ArrayList<>();
             for (Notice notice : List.of(Notice.EXPIRED, Notice.EXPIRING)) {
                 for (WindowKind kind : WindowKind.values()) {
@@ -211,7 +210,7 @@ public final class SweepStore {
                         case FREE_ENTRY_POINT -> notice == Notice.EXPIRED ? DUE_FEP_EXPIRED : DUE_FEP_EXPIRING;
                     };
                     due.addAll(h.createQuery(sql).bind("sources", SqlArrays.text(List.copyOf(sources)))
-                            .bind("now", at(now)).bind("horizon", at(now.plus(lead))).bind("limit", limit - due.size())
+                            .bind("now", now).bind("horizon", now.plus(lead)).bind("limit", limit - due.size())
                             .map((rs, ctx) -> new DueNotice(kind, notice, rs.getString("contact_phone"), rs.getString("source"),
                                     rs.getObject("expires_at", OffsetDateTime.class).toInstant(), rs.getString("pricing_category"),
                                     kind == WindowKind.FREE_ENTRY_POINT ? rs.getString("fep_conversation_id") : null))
@@ -318,7 +317,7 @@ public final class SweepStore {
     private long deleteNonces(String source, Instant cutoff, List<String> keep, int batchSize) {
         long total = 0;
         while (true) {
-            int n = jdbi.withHandle(h -> h.createUpdate(RETIRE_NONCES).bind("cutoff", at(cutoff)).bind("source", source)
+            int n = jdbi.withHandle(h -> h.createUpdate(RETIRE_NONCES).bind("cutoff", cutoff).bind("source", source)
                     .bind("keep", SqlArrays.text(keep)).bind("limit", batchSize).execute());
             total += n;
             if (n < batchSize) {
@@ -327,7 +326,4 @@ public final class SweepStore {
         }
     }
 
-    private static OffsetDateTime at(Instant instant) {
-        return instant.atOffset(ZoneOffset.UTC);
-    }
 }
