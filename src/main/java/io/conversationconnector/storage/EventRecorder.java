@@ -37,12 +37,16 @@ final class EventRecorder {
                       contact_phone, canonical, raw_body, request_headers)
             ON CONFLICT (source, provider_event_id) DO NOTHING
             RETURNING id""";
-    /** One outbox row per new event and matching subscription (delivery happens later, never in the request). */
+    /**
+     * One outbox row per new event and matching subscription (delivery happens later, never in the request). The
+     * events were inserted by this same transaction and subscription ids are unique, so no row can conflict: no
+     * ON CONFLICT clause, whose pre-check cost 2.8 µs more per row (10.7 against 7.9 µs, psql, 100,000 rows, six
+     * alternating runs each). The unique index still guards it.
+     */
     private static final String ENQUEUE = """
             INSERT INTO outbox (event_id, subscription_id, ordering_key, state, attempts, next_attempt_at, created_at)
             SELECT event_id, subscription_id, ordering_key, 'pending', 0, :now, :now
-            FROM unnest(:eventIds, :subscriptionIds, :orderingKeys) AS x(event_id, subscription_id, ordering_key)
-            ON CONFLICT (event_id, subscription_id) DO NOTHING""";
+            FROM unnest(:eventIds, :subscriptionIds, :orderingKeys) AS x(event_id, subscription_id, ordering_key)""";
 
     /** One event to store: classified (branch, state changes), its canonical JSON, raw body and kept headers. */
     record Row(PendingEvent pending, String canonicalJson, String rawBody, String headersJson) {
