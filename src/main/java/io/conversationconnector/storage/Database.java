@@ -1,6 +1,10 @@
 package io.conversationconnector.storage;
 
 import java.nio.file.Path;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 
 import javax.sql.DataSource;
 
@@ -8,6 +12,9 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.argument.AbstractArgumentFactory;
+import org.jdbi.v3.core.argument.Argument;
+import org.jdbi.v3.core.config.ConfigRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,17 +46,17 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * An {@link java.time.Instant} binds as a timestamptz in UTC (an OffsetDateTime), everywhere: Jdbi's own binding
-     * goes through java.sql.Timestamp, whose meaning depends on the JVM's and the session's time zones.
+     * An {@link Instant} binds as a timestamptz in UTC (an OffsetDateTime), everywhere: Jdbi's own binding goes
+     * through java.sql.Timestamp, whose meaning depends on the JVM's and the session's time zones.
      */
-    private static final class InstantArgument extends org.jdbi.v3.core.argument.AbstractArgumentFactory<java.time.Instant> {
+    private static final class InstantArgument extends AbstractArgumentFactory<Instant> {
         InstantArgument() {
-            super(java.sql.Types.TIMESTAMP_WITH_TIMEZONE);
+            super(Types.TIMESTAMP_WITH_TIMEZONE);
         }
 
         @Override
-        protected org.jdbi.v3.core.argument.Argument build(java.time.Instant value, org.jdbi.v3.core.config.ConfigRegistry config) {
-            java.time.OffsetDateTime utc = value.atOffset(java.time.ZoneOffset.UTC);
+        protected Argument build(Instant value, ConfigRegistry config) {
+            OffsetDateTime utc = value.atOffset(ZoneOffset.UTC);
             return (position, statement, ctx) -> statement.setObject(position, utc);
         }
     }

@@ -265,5 +265,4 @@ public final class DeliveryStore {
     private static Instant instant(OffsetDateTime t) {
         return t == null ? null : t.toInstant();
     }
-
 }
