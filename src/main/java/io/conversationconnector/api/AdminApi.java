@@ -20,6 +20,7 @@ import io.conversationconnector.canonical.Phones;
 import io.conversationconnector.ingest.HttpResponses;
 import io.conversationconnector.ingest.WebhookRejected;
 import io.conversationconnector.state.WindowRules;
+import io.conversationconnector.storage.Database;
 import io.conversationconnector.storage.OptOutStore;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
@@ -124,9 +125,10 @@ public final class AdminApi {
                         SELECT source, last_inbound_at, provider_expires_at, closed_reported_at, fep_started_at, fep_expires_at,
                                pricing_category FROM contact_window WHERE contact_phone = :phone""")
                 .bind("phone", phone)
-                .map((rs, ctx) -> WindowRules.evaluate(new WindowRules.Facts(rs.getString("source"), instantValue(rs, "last_inbound_at"),
-                        instantValue(rs, "provider_expires_at"), instantValue(rs, "closed_reported_at"), instantValue(rs, "fep_started_at"),
-                        instantValue(rs, "fep_expires_at"), rs.getString("pricing_category")), now))
+                .map((rs, ctx) -> WindowRules.evaluate(new WindowRules.Facts(rs.getString("source"),
+                        Database.instant(rs, "last_inbound_at"), Database.instant(rs, "provider_expires_at"),
+                        Database.instant(rs, "closed_reported_at"), Database.instant(rs, "fep_started_at"),
+                        Database.instant(rs, "fep_expires_at"), rs.getString("pricing_category")), now))
                 .list());
         // The most useful answer first: an open window with the latest end, else the most recent inbound message.
         Comparator<WindowRules.View> best = Comparator.comparing(WindowRules.View::open)
@@ -368,10 +370,6 @@ public final class AdminApi {
 
     private static String instant(ResultSet rs, String column) throws SQLException {
         return AdminApiSupport.instant(rs, column);
-    }
-
-    private static Instant instantValue(ResultSet rs, String column) throws SQLException {
-        return AdminApiSupport.instantValue(rs, column);
     }
 
     private static String clip(String s) {

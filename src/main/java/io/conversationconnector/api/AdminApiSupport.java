@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.conversationconnector.ingest.HttpResponses;
 import io.conversationconnector.ingest.WebhookRejected;
+import io.conversationconnector.storage.Database;
 import org.apache.camel.Exchange;
 
 /** Input validation shared by the admin API classes. */
@@ -72,14 +73,9 @@ final class AdminApiSupport {
         }
     }
 
-    static Instant instantValue(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
-    }
-
     /** A timestamp column as ISO-8601 text, or null. */
     static String instant(ResultSet rs, String column) throws SQLException {
-        Instant i = instantValue(rs, column);
+        Instant i = Database.instant(rs, column);
         return i == null ? null : i.toString();
     }
 

@@ -1,6 +1,8 @@
 package io.conversationconnector.storage;
 
 import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -59,6 +61,12 @@ public final class Database implements AutoCloseable {
             OffsetDateTime utc = value.atOffset(ZoneOffset.UTC);
             return (position, statement, ctx) -> statement.setObject(position, utc);
         }
+    }
+
+    /** A timestamptz column as an Instant, or null: the reading side of {@link InstantArgument}. */
+    public static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
     }
 
     public static Database start(Settings settings) throws Exception {

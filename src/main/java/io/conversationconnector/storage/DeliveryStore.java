@@ -2,7 +2,6 @@ package io.conversationconnector.storage;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -126,10 +125,7 @@ public final class DeliveryStore {
                                            boolean ordered) {
         return jdbi.inTransaction(h -> {
             var bucket = h.createQuery(BUCKET).bind("id", subscription)
-                    .map((rs, ctx) -> {
-                        OffsetDateTime updatedAt = rs.getObject("rate_updated_at", OffsetDateTime.class);
-                        return new RateLimit.Bucket((Double) rs.getObject("rate_tokens"), updatedAt == null ? null : updatedAt.toInstant());
-                    })
+                    .map((rs, ctx) -> new RateLimit.Bucket((Double) rs.getObject("rate_tokens"), Database.instant(rs, "rate_updated_at")))
                     .findOne();
             if (bucket.isEmpty()) {
                 return List.<Claimed>of(); // disabled
@@ -153,7 +149,7 @@ public final class DeliveryStore {
                 .bind("now", now).bind("leaseUntil", now.plus(lease)).bind("limit", limit)
                 .bind("subscription", subscription).bind("ordered", ordered)
                 .map((rs, ctx) -> new Claimed(rs.getLong("id"), rs.getString("event_id"), rs.getString("subscription_id"),
-                        rs.getInt("attempts"), rs.getInt("schedule_offset"), rs.getString("type"), rs.getObject("occurred_at", OffsetDateTime.class).toInstant(),
+                        rs.getInt("attempts"), rs.getInt("schedule_offset"), rs.getString("type"), Database.instant(rs, "occurred_at"),
                         rs.getString("canonical"), rs.getString("raw_body")))
                 .list();
     }
@@ -258,11 +254,7 @@ public final class DeliveryStore {
 
     public List<SubscriptionStats> subscriptionStats() {
         return jdbi.withHandle(h -> h.createQuery(SUBSCRIPTION_STATS).map((rs, ctx) -> new SubscriptionStats(rs.getString("id"),
-                rs.getBoolean("enabled"), rs.getString("disabled_reason"), instant(rs.getObject("disabled_at", OffsetDateTime.class)),
-                rs.getLong("backlog"), rs.getLong("dead"), instant(rs.getObject("oldest", OffsetDateTime.class)))).list());
-    }
-
-    private static Instant instant(OffsetDateTime t) {
-        return t == null ? null : t.toInstant();
+                rs.getBoolean("enabled"), rs.getString("disabled_reason"), Database.instant(rs, "disabled_at"),
+                rs.getLong("backlog"), rs.getLong("dead"), Database.instant(rs, "oldest"))).list());
     }
 }

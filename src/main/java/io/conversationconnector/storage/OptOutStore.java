@@ -2,7 +2,6 @@ package io.conversationconnector.storage;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.List;
 
 import io.conversationconnector.state.OptOutChange;
@@ -32,7 +31,7 @@ public final class OptOutStore {
                         SELECT phone, opted_out, changed_at, reason, keyword, source, actor, note
                         FROM opt_out WHERE opted_out ORDER BY changed_at DESC, phone""")
                 .map((rs, ctx) -> new Entry(rs.getString("phone"), rs.getBoolean("opted_out"),
-                        rs.getObject("changed_at", OffsetDateTime.class).toInstant(), rs.getString("reason"),
+                        Database.instant(rs, "changed_at"), rs.getString("reason"),
                         rs.getString("keyword"), rs.getString("source"), rs.getString("actor"), rs.getString("note")))
                 .list());
     }

@@ -2,7 +2,6 @@ package io.conversationconnector.storage;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -187,7 +186,7 @@ public final class SweepStore {
         return jdbi.withHandle(h -> h.createQuery(FIND_IDLE).bind("source", source).bind("cutoff", cutoff).bind("limit", limit)
                 .map((rs, ctx) -> new IdleConversation(rs.getString("id"), rs.getString("provider_conversation_id"),
                         rs.getString("channel"), rs.getString("contact_phone"), rs.getString("provider_contact_id"),
-                        rs.getObject("idle_since", OffsetDateTime.class).toInstant()))
+                        Database.instant(rs, "idle_since")))
                 .list());
     }
 
@@ -212,7 +211,7 @@ public final class SweepStore {
                     due.addAll(h.createQuery(sql).bind("sources", SqlArrays.text(List.copyOf(sources)))
                             .bind("now", now).bind("horizon", now.plus(lead)).bind("limit", limit - due.size())
                             .map((rs, ctx) -> new DueNotice(kind, notice, rs.getString("contact_phone"), rs.getString("source"),
-                                    rs.getObject("expires_at", OffsetDateTime.class).toInstant(), rs.getString("pricing_category"),
+                                    Database.instant(rs, "expires_at"), rs.getString("pricing_category"),
                                     kind == WindowKind.FREE_ENTRY_POINT ? rs.getString("fep_conversation_id") : null))
                             .list());
                 }
