@@ -60,6 +60,11 @@ class SweepTest {
                     events: [conversation.closed, window.expiring, window.expired]
                     filters: { source: treble-test }
                     secret: %s
+                  - id: crm-sweeps-sinch
+                    url: %s
+                    events: [window.expiring, window.expired]
+                    filters: { source: sinch-test }
+                    secret: %s
                   - id: crm-down
                     url: http://127.0.0.1:%d/down
                     events: [message.delivered]
@@ -67,7 +72,7 @@ class SweepTest {
                     secret: %s
                     retrySchedule: [0s, 1h]
                     timeout: 1s
-                """.formatted(crm.url("/sweeps"), secret, ConnectorHarness.freePort(), secret));
+                """.formatted(crm.url("/sweeps"), secret, crm.url("/sweeps"), secret, ConnectorHarness.freePort(), secret));
         app = ConnectorHarness.start(Map.of("connector.config-dir", config.toString(), "connector.delivery.poll-ms", "50"));
         AdviceWith.adviceWith(app.context(), "commit-sweep-batches", a -> a.weaveById("commit-sweep-batch").before().process(e -> {
             CountDownLatch found = sweepFound;
@@ -112,7 +117,7 @@ class SweepTest {
         HttpResponse<String> r = app.api("POST", "/api/sweeps/" + name + "/run", TOKEN, null);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).until(() -> app.jdbi().withHandle(h -> h.createQuery(
-                "SELECT count(*) FROM outbox WHERE subscription_id = 'crm-sweeps' AND state IN ('pending', 'retrying')")
+                "SELECT count(*) FROM outbox WHERE subscription_id IN ('crm-sweeps', 'crm-sweeps-sinch') AND state IN ('pending', 'retrying')")
                 .mapTo(Long.class).one()) == 0);
         return JSON.readTree(r.body());
     }
@@ -359,6 +364,51 @@ class SweepTest {
         assertThat(Instant.parse(received("window.expired", reported).get(0).get("occurredAt").asText())).isEqualTo(end);
         assertThat(received("window.expiring", superseded)).hasSize(1);
         assertThat(received("window.expired", superseded)).isEmpty();
+    }
+
+    @Test
+    @Order(8)
+    void aFreeEntryPointWindowIsAnnouncedOnceBeforeItsEndAndOnceAtIt() throws Exception {
+        Instant inbound = start();
+        String phone = newPhone();
+        app.clock.pin(inbound.plusSeconds(60));
+        assertThat(post(sinchSigned(ConversationStateTest.sinchInbound(phone, "fep-in-" + System.nanoTime(), inbound, "Hola"))).statusCode())
+                .isEqualTo(202);
+        // A read report priced as a free entry point opens a 72 h window from its time.
+        assertThat(post(sinchSigned(ConversationStateTest.sinchDelivery("delivery_read_pricing_object.json", phone,
+                "fep-" + System.nanoTime(), inbound.plusSeconds(30)))).statusCode()).isEqualTo(202);
+        Instant end = inbound.plusSeconds(30).plus(Duration.ofHours(72));
+
+        app.clock.pin(end.minus(Duration.ofHours(1)).minusMillis(1));
+        runSweep("windows");
+        app.clock.pin(end.minus(Duration.ofHours(1)));
+        runSweep("windows");
+        runSweep("windows");
+        app.clock.pin(end);
+        runSweep("windows");
+        app.clock.pin(end.plusSeconds(30));
+        runSweep("windows");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> freeEntryPoint(received("window.expired", phone)).size() == 1);
+        Thread.sleep(300);
+        List<JsonNode> expiring = freeEntryPoint(received("window.expiring", phone));
+        assertThat(expiring).hasSize(1);
+        assertThat(Instant.parse(expiring.get(0).get("window").get("expiresAt").asText())).isEqualTo(end);
+        assertThat(Instant.parse(expiring.get(0).get("occurredAt").asText())).isEqualTo(end.minus(Duration.ofHours(1)));
+        List<JsonNode> expired = freeEntryPoint(received("window.expired", phone));
+        assertThat(expired).hasSize(1);
+        assertThat(Instant.parse(expired.get(0).get("occurredAt").asText())).isEqualTo(end);
+        assertThat(expired.get(0).get("source").asText()).isEqualTo("sinch-test");
+    }
+
+    static List<JsonNode> freeEntryPoint(List<JsonNode> events) {
+        return events.stream().filter(e -> "free_entry_point".equals(e.get("window").get("kind").asText())).toList();
+    }
+
+    /** Signed at the connector's (pinned) time, as Sinch's timestamp check wants. */
+    static Webhooks.Request sinchSigned(com.fasterxml.jackson.databind.node.ObjectNode body) throws Exception {
+        return Webhooks.sinch(JSON.writeValueAsBytes(body), "nonce-" + System.nanoTime(), app.clock.instant().getEpochSecond(),
+                Webhooks.SINCH_SECRET);
     }
 
     static void reportClosed(String phone, Instant at) {
