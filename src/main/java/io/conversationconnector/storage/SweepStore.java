@@ -77,45 +77,30 @@ public final class SweepStore {
 
     // Marks a notice sent for the windows whose end is still the one announced, and returns them. The rows are
     // locked first, in the order ingest locks them, so the two never deadlock. An expired notice also counts as
-    // the expiring one (a window found already ended is not announced as expiring afterwards).
-    private static final String MARK_CS_EXPIRING = """
+    // the expiring one (a window found already ended is not announced as expiring afterwards). :expired says
+    // which notice; one statement per window kind (column names cannot be parameters).
+    private static final String MARK_CS = """
             WITH due AS (
                 SELECT w.contact_phone, w.source FROM contact_window w
                 JOIN unnest(:phones, :sources, :ends) AS x(phone, source, ends) ON w.contact_phone = x.phone AND w.source = x.source
-                WHERE w.cs_expires_at = micros_to_timestamptz(x.ends) AND w.cs_expiring_sent_for IS DISTINCT FROM w.cs_expires_at
+                WHERE w.cs_expires_at = micros_to_timestamptz(x.ends)
+                  AND CASE WHEN :expired THEN w.cs_expired_sent_for ELSE w.cs_expiring_sent_for END IS DISTINCT FROM w.cs_expires_at
                 ORDER BY w.contact_phone COLLATE "C", w.source COLLATE "C"
                 FOR UPDATE OF w)
-            UPDATE contact_window w SET cs_expiring_sent_for = w.cs_expires_at
+            UPDATE contact_window w SET cs_expiring_sent_for = w.cs_expires_at,
+                cs_expired_sent_for = CASE WHEN :expired THEN w.cs_expires_at ELSE w.cs_expired_sent_for END
             FROM due WHERE w.contact_phone = due.contact_phone AND w.source = due.source
             RETURNING w.contact_phone, w.source""";
-    private static final String MARK_CS_EXPIRED = """
+    private static final String MARK_FEP = """
             WITH due AS (
                 SELECT w.contact_phone, w.source FROM contact_window w
                 JOIN unnest(:phones, :sources, :ends) AS x(phone, source, ends) ON w.contact_phone = x.phone AND w.source = x.source
-                WHERE w.cs_expires_at = micros_to_timestamptz(x.ends) AND w.cs_expired_sent_for IS DISTINCT FROM w.cs_expires_at
+                WHERE w.fep_expires_at = micros_to_timestamptz(x.ends)
+                  AND CASE WHEN :expired THEN w.fep_expired_sent_for ELSE w.fep_expiring_sent_for END IS DISTINCT FROM w.fep_expires_at
                 ORDER BY w.contact_phone COLLATE "C", w.source COLLATE "C"
                 FOR UPDATE OF w)
-            UPDATE contact_window w SET cs_expiring_sent_for = w.cs_expires_at, cs_expired_sent_for = w.cs_expires_at
-            FROM due WHERE w.contact_phone = due.contact_phone AND w.source = due.source
-            RETURNING w.contact_phone, w.source""";
-    private static final String MARK_FEP_EXPIRING = """
-            WITH due AS (
-                SELECT w.contact_phone, w.source FROM contact_window w
-                JOIN unnest(:phones, :sources, :ends) AS x(phone, source, ends) ON w.contact_phone = x.phone AND w.source = x.source
-                WHERE w.fep_expires_at = micros_to_timestamptz(x.ends) AND w.fep_expiring_sent_for IS DISTINCT FROM w.fep_expires_at
-                ORDER BY w.contact_phone COLLATE "C", w.source COLLATE "C"
-                FOR UPDATE OF w)
-            UPDATE contact_window w SET fep_expiring_sent_for = w.fep_expires_at
-            FROM due WHERE w.contact_phone = due.contact_phone AND w.source = due.source
-            RETURNING w.contact_phone, w.source""";
-    private static final String MARK_FEP_EXPIRED = """
-            WITH due AS (
-                SELECT w.contact_phone, w.source FROM contact_window w
-                JOIN unnest(:phones, :sources, :ends) AS x(phone, source, ends) ON w.contact_phone = x.phone AND w.source = x.source
-                WHERE w.fep_expires_at = micros_to_timestamptz(x.ends) AND w.fep_expired_sent_for IS DISTINCT FROM w.fep_expires_at
-                ORDER BY w.contact_phone COLLATE "C", w.source COLLATE "C"
-                FOR UPDATE OF w)
-            UPDATE contact_window w SET fep_expiring_sent_for = w.fep_expires_at, fep_expired_sent_for = w.fep_expires_at
+            UPDATE contact_window w SET fep_expiring_sent_for = w.fep_expires_at,
+                fep_expired_sent_for = CASE WHEN :expired THEN w.fep_expires_at ELSE w.fep_expired_sent_for END
             FROM due WHERE w.contact_phone = due.contact_phone AND w.source = due.source
             RETURNING w.contact_phone, w.source""";
 
@@ -235,12 +220,12 @@ public final class SweepStore {
         return jdbi.inTransaction(h -> {
             Set<Guard> passed = new HashSet<>();
             List<StillIdle> idle = new ArrayList<>();
-            Map<String, List<NoticeDue>> notices = new java.util.HashMap<>();
+            Map<List<Enum<?>>, List<NoticeDue>> notices = new java.util.HashMap<>();
             for (Generated g : generated) {
                 if (g.guard() instanceof StillIdle s) {
                     idle.add(s);
                 } else if (g.guard() instanceof NoticeDue n) {
-                    notices.computeIfAbsent(markStatement(n.kind(), n.notice()), k -> new ArrayList<>()).add(n);
+                    notices.computeIfAbsent(List.of(n.kind(), n.notice()), k -> new ArrayList<>()).add(n);
                 }
             }
             if (!idle.isEmpty()) {
@@ -250,9 +235,10 @@ public final class SweepStore {
                         .mapTo(String.class).list());
                 idle.stream().filter(s -> locked.contains(s.conversationId())).forEach(passed::add);
             }
-            for (Map.Entry<String, List<NoticeDue>> e : notices.entrySet()) {
-                List<NoticeDue> list = e.getValue();
-                Set<String> marked = new HashSet<>(h.createQuery(e.getKey())
+            for (List<NoticeDue> list : notices.values()) {
+                NoticeDue first = list.get(0);
+                Set<String> marked = new HashSet<>(h.createQuery(first.kind() == WindowKind.CUSTOMER_SERVICE ? MARK_CS : MARK_FEP)
+                        .bind("expired", first.notice() == Notice.EXPIRED)
                         .bind("phones", SqlArrays.text(list.stream().map(NoticeDue::contactPhone).toList()))
                         .bind("sources", SqlArrays.text(list.stream().map(NoticeDue::source).toList()))
                         .bind("ends", SqlArrays.micros(list.stream().map(NoticeDue::expiresAt).toList()))
@@ -268,13 +254,6 @@ public final class SweepStore {
             }
             return recorder.record(h, rows, now).size();
         });
-    }
-
-    private static String markStatement(WindowKind kind, Notice notice) {
-        return switch (kind) {
-            case CUSTOMER_SERVICE -> notice == Notice.EXPIRED ? MARK_CS_EXPIRED : MARK_CS_EXPIRING;
-            case FREE_ENTRY_POINT -> notice == Notice.EXPIRED ? MARK_FEP_EXPIRED : MARK_FEP_EXPIRING;
-        };
     }
 
     /**
