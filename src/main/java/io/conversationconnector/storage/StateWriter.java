@@ -21,8 +21,14 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  * matter. Rows are written in key order so two concurrent transactions lock them in the same order.
  */
 final class StateWriter {
-    /** status_at is set exactly when the change sets a status, so it says whether EXCLUDED.status counts. */
+    /**
+     * status_at is set exactly when the change sets a status, so it says whether EXCLUDED.status counts. The same
+     * statement keeps open_conversation (V14): the conversations left open, with the instant they are idle since, for
+     * the inactivity sweep. Its rows are written only here, after their conversation's row is locked, so the lock
+     * order of conversation rows also orders theirs.
+     */
     private static final String UPSERT_CONVERSATIONS = """
+            WITH changed AS (
             INSERT INTO conversation AS c (id, source, provider_conversation_id, channel, contact_phone, provider_contact_id,
                 status, status_at, opened_at, last_activity_at, last_inbound_at, closed_at, closure_reason, created_at, updated_at)
             SELECT id, source, provider_conversation_id, channel, contact_phone, provider_contact_id, COALESCE(status, 'open'),
@@ -51,7 +57,14 @@ final class StateWriter {
                 opened_at = LEAST(c.opened_at, EXCLUDED.opened_at),
                 last_activity_at = GREATEST(c.last_activity_at, EXCLUDED.last_activity_at),
                 last_inbound_at = GREATEST(c.last_inbound_at, EXCLUDED.last_inbound_at),
-                updated_at = EXCLUDED.updated_at""";
+                updated_at = EXCLUDED.updated_at
+            RETURNING c.id, c.source, c.status, GREATEST(c.last_activity_at, c.status_at, c.opened_at) AS idle_since
+            ), still_open AS (
+                INSERT INTO open_conversation AS o (conversation_id, source, idle_since)
+                SELECT id, source, idle_since FROM changed WHERE status = 'open'
+                ON CONFLICT (conversation_id) DO UPDATE SET idle_since = EXCLUDED.idle_since
+                WHERE o.idle_since IS DISTINCT FROM EXCLUDED.idle_since)
+            DELETE FROM open_conversation o USING changed WHERE o.conversation_id = changed.id AND changed.status <> 'open'""";
 
     private static final String UPSERT_WINDOWS = """
             INSERT INTO contact_window AS w (contact_phone, source, last_inbound_at, provider_expires_at, closed_reported_at,

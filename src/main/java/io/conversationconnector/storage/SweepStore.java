@@ -26,13 +26,12 @@ import org.jdbi.v3.core.Jdbi;
  * repeat a no-op, as for provider events.
  */
 public final class SweepStore {
-    /** Open conversations of one source idle since before the cutoff, oldest first (index conversation_idle). */
+    /** Open conversations of one source idle since before the cutoff, oldest first (index open_conversation_idle). */
     private static final String FIND_IDLE = """
-            SELECT id, provider_conversation_id, channel, contact_phone, provider_contact_id,
-                   GREATEST(last_activity_at, status_at, opened_at) AS idle_since
-            FROM conversation
-            WHERE status = 'open' AND source = :source AND GREATEST(last_activity_at, status_at, opened_at) <= :cutoff
-            ORDER BY GREATEST(last_activity_at, status_at, opened_at)
+            SELECT c.id, c.provider_conversation_id, c.channel, c.contact_phone, c.provider_contact_id, o.idle_since
+            FROM open_conversation o JOIN conversation c ON c.id = o.conversation_id
+            WHERE o.source = :source AND o.idle_since <= :cutoff
+            ORDER BY o.idle_since
             LIMIT :limit""";
 
     /** Locks the conversations still open and idle since the same instant, in the order ingest locks them. */
