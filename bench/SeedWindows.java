@@ -39,8 +39,10 @@ public class SeedWindows {
                     FROM (SELECT i, CASE WHEN i < %d THEN now() - interval '2 hours' ELSE now() END AS active
                           FROM generate_series(0, %d) AS i) AS seed
                     ON CONFLICT DO NOTHING
-                    RETURNING id, source, last_activity_at)
-                    INSERT INTO open_conversation (conversation_id, source, idle_since) SELECT * FROM seeded""".formatted(prefix, prefix, idle, n - 1));
+                    RETURNING id, source, last_activity_at, provider_conversation_id, channel, contact_phone, provider_contact_id)
+                    INSERT INTO open_conversation (conversation_id, source, idle_since, provider_conversation_id, channel,
+                                                   contact_phone, provider_contact_id)
+                    SELECT * FROM seeded""".formatted(prefix, prefix, idle, n - 1));
             // Settled, as a database that grew over months is: vacuumed (visibility map, hint bits) and analyzed, so
             // autovacuum does not start on the new rows while a benchmark measures.
             for (String table : new String[] {"contact_window", "conversation", "open_conversation", "opt_out"}) {

@@ -120,6 +120,10 @@ class ConversationStateTest {
         assertThat(c.get("contact").get("phone").asText()).isEqualTo(phone);
         assertThat(c.get("lastInboundAt").asText()).isEqualTo("2025-11-20T14:00:00Z");
         assertThat(idleSince(c.get("id").asText())).as("listed open for the sweep").isEqualTo(t1);
+        String conversationId = c.get("id").asText();
+        String listedPhone = app.jdbi().withHandle(h -> h.createQuery("SELECT contact_phone FROM open_conversation WHERE conversation_id = :id")
+                .bind("id", conversationId).mapTo(String.class).one());
+        assertThat(listedPhone).as("with what its close event names").isEqualTo(phone);
 
         Instant t3 = t1.plusSeconds(1800);
         send(trebleClosed(session, phone, t3));
