@@ -29,23 +29,17 @@ public class SeedWindows {
                         FROM generate_series(0, %d) AS i
                         ON CONFLICT DO NOTHING""".formatted(n - 1));
             }
-            // Open conversations are listed in open_conversation too, as the connector's StateWriter keeps them.
             s.execute("""
-                    WITH seeded AS (
                     INSERT INTO conversation (id, source, provider_conversation_id, channel, contact_phone, status, status_at,
                                               opened_at, last_activity_at, last_inbound_at, created_at, updated_at)
                     SELECT 'conv_%s' || i, 'sinch-bench', '%s-' || i, 'whatsapp', '+57300' || lpad(i::text, 7, '0'), 'open', active,
                            active, active, now() - make_interval(mins => mod(i, 2880)), now(), now()
                     FROM (SELECT i, CASE WHEN i < %d THEN now() - interval '2 hours' ELSE now() END AS active
                           FROM generate_series(0, %d) AS i) AS seed
-                    ON CONFLICT DO NOTHING
-                    RETURNING id, source, last_activity_at, provider_conversation_id, channel, contact_phone, provider_contact_id)
-                    INSERT INTO open_conversation (conversation_id, source, idle_since, provider_conversation_id, channel,
-                                                   contact_phone, provider_contact_id)
-                    SELECT * FROM seeded""".formatted(prefix, prefix, idle, n - 1));
+                    ON CONFLICT DO NOTHING""".formatted(prefix, prefix, idle, n - 1));
             // Settled, as a database that grew over months is: vacuumed (visibility map, hint bits) and analyzed, so
             // autovacuum does not start on the new rows while a benchmark measures.
-            for (String table : new String[] {"contact_window", "conversation", "open_conversation", "opt_out"}) {
+            for (String table : new String[] {"contact_window", "conversation", "opt_out"}) {
                 s.execute("VACUUM (ANALYZE) " + table);
             }
             // And checkpointed since: PostgreSQL recycles WAL segments only at a checkpoint, so without one every

@@ -21,14 +21,8 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  * matter. Rows are written in key order so two concurrent transactions lock them in the same order.
  */
 final class StateWriter {
-    /**
-     * status_at is set exactly when the change sets a status, so it says whether EXCLUDED.status counts. The same
-     * statement keeps open_conversation (V14): the conversations left open, with the instant they are idle since and
-     * what a close event names, for the inactivity sweep. Its rows are written only here, after their conversation's row is locked, so the lock
-     * order of conversation rows also orders theirs.
-     */
+    /** status_at is set exactly when the change sets a status, so it says whether EXCLUDED.status counts. */
     private static final String UPSERT_CONVERSATIONS = """
-            WITH changed AS (
             INSERT INTO conversation AS c (id, source, provider_conversation_id, channel, contact_phone, provider_contact_id,
                 status, status_at, opened_at, last_activity_at, last_inbound_at, closed_at, closure_reason, created_at, updated_at)
             SELECT id, source, provider_conversation_id, channel, contact_phone, provider_contact_id, COALESCE(status, 'open'),
@@ -57,19 +51,7 @@ final class StateWriter {
                 opened_at = LEAST(c.opened_at, EXCLUDED.opened_at),
                 last_activity_at = GREATEST(c.last_activity_at, EXCLUDED.last_activity_at),
                 last_inbound_at = GREATEST(c.last_inbound_at, EXCLUDED.last_inbound_at),
-                updated_at = EXCLUDED.updated_at
-            RETURNING c.id, c.source, c.status, GREATEST(c.last_activity_at, c.status_at, c.opened_at) AS idle_since,
-                      c.provider_conversation_id, c.channel, c.contact_phone, c.provider_contact_id
-            ), still_open AS (
-                INSERT INTO open_conversation AS o (conversation_id, source, idle_since, provider_conversation_id, channel,
-                                                    contact_phone, provider_contact_id)
-                SELECT id, source, idle_since, provider_conversation_id, channel, contact_phone, provider_contact_id
-                FROM changed WHERE status = 'open'
-                ON CONFLICT (conversation_id) DO UPDATE SET idle_since = EXCLUDED.idle_since, channel = EXCLUDED.channel,
-                    contact_phone = EXCLUDED.contact_phone, provider_contact_id = EXCLUDED.provider_contact_id
-                WHERE (o.idle_since, o.channel, o.contact_phone, o.provider_contact_id)
-                      IS DISTINCT FROM (EXCLUDED.idle_since, EXCLUDED.channel, EXCLUDED.contact_phone, EXCLUDED.provider_contact_id))
-            DELETE FROM open_conversation o USING changed WHERE o.conversation_id = changed.id AND changed.status <> 'open'""";
+                updated_at = EXCLUDED.updated_at""";
 
     private static final String UPSERT_WINDOWS = """
             INSERT INTO contact_window AS w (contact_phone, source, last_inbound_at, provider_expires_at, closed_reported_at,

@@ -26,12 +26,13 @@ import org.jdbi.v3.core.Jdbi;
  * repeat a no-op, as for provider events.
  */
 public final class SweepStore {
-    /** Open conversations of one source idle since before the cutoff, oldest first (index open_conversation_idle). */
+    /** Open conversations of one source idle since before the cutoff, oldest first (index conversation_idle). */
     private static final String FIND_IDLE = """
-            SELECT conversation_id AS id, provider_conversation_id, channel, contact_phone, provider_contact_id, idle_since
-            FROM open_conversation
-            WHERE source = :source AND idle_since <= :cutoff
-            ORDER BY idle_since
+            SELECT id, provider_conversation_id, channel, contact_phone, provider_contact_id,
+                   GREATEST(last_activity_at, status_at, opened_at) AS idle_since
+            FROM conversation
+            WHERE status = 'open' AND source = :source AND GREATEST(last_activity_at, status_at, opened_at) <= :cutoff
+            ORDER BY GREATEST(last_activity_at, status_at, opened_at)
             LIMIT :limit""";
 
     /** Locks the conversations still open and idle since the same instant, in the order ingest locks them. */
