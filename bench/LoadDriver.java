@@ -24,6 +24,8 @@ import javax.crypto.spec.SecretKeySpec;
  *           event ids, contacts spread over a million phone numbers. Counts 202 as success.
  *     java bench/LoadDriver.java host port seconds concurrency warmupSeconds sinchSource sinchSecret birdSource birdKey birdUrl [rate/s]
  *     (with a rate, requests are paced to that many per second in all; without, each connection sends back to back)
+ *     Every webhook is about a new conversation; with REUSE_CONVERSATIONS=n, about one of n conversations (each with its
+ *     own phone), so after the first few seconds most update a conversation already stored, as real traffic does.
  *   window: GET /api/contacts/{phone}/window for random phones among the million seeded by SeedWindows. Counts 200.
  *     java bench/LoadDriver.java --window host port seconds concurrency warmupSeconds adminToken
  * With LATENCY_LOG=file it also writes each measured request as "sentEpochMillis latencyMicros", one per line, so a
@@ -43,6 +45,7 @@ public class LoadDriver {
         String adminToken = window ? a[5] : null;
         double rate = !window && a.length > 10 ? Double.parseDouble(a[10]) : 0;
         int success = window ? 200 : 202;
+        int conversations = Integer.parseInt(System.getenv().getOrDefault("REUSE_CONVERSATIONS", "0"));
 
         long runId = System.currentTimeMillis();
         long warmupEnd = System.nanoTime() + warmup * 1_000_000_000L;
@@ -91,10 +94,13 @@ public class LoadDriver {
                         seq++;
                         boolean sinch = (seq & 1) == 0;
                         String id = runId + "-" + thread + "-" + seq;
-                        String phone = phone(java.util.concurrent.ThreadLocalRandom.current().nextInt(1_000_000));
+                        // each event a new conversation, or (REUSE_CONVERSATIONS=n) one of n, each with its own phone
+                        int pick = java.util.concurrent.ThreadLocalRandom.current().nextInt(conversations > 0 ? conversations : 1_000_000);
+                        String conversation = conversations > 0 ? runId + "-c" + pick : id;
+                        String phone = phone(pick);
                         byte[] request = window ? windowRequest(host, port, adminToken, phone)
-                                : sinch ? sinchRequest(host, port, sinchSource, sinchSecret, id, phone)
-                                : birdRequest(host, port, birdSource, birdKey, birdUrl, id, phone);
+                                : sinch ? sinchRequest(host, port, sinchSource, sinchSecret, id, conversation, phone)
+                                : birdRequest(host, port, birdSource, birdKey, birdUrl, id, conversation, phone);
                         long start = System.nanoTime();
                         int status;
                         try {
@@ -192,13 +198,14 @@ public class LoadDriver {
                 + "Authorization: Bearer " + token + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
-    static byte[] sinchRequest(String host, int port, String source, String secret, String id, String phone) throws Exception {
+    static byte[] sinchRequest(String host, int port, String source, String secret, String id, String conversation, String phone)
+            throws Exception {
         String now = java.time.Instant.now().toString(); // current, as a provider sends: the conversations are active
         String body = "{\"app_id\":\"01BENCHAPP\",\"accepted_time\":\"" + now + "\",\"event_time\":\"" + now + "\","
                 + "\"project_id\":\"bench\",\"message\":{\"id\":\"msg-" + id + "\",\"direction\":\"TO_APP\","
                 + "\"contact_message\":{\"text_message\":{\"text\":\"Hola, necesito ayuda con mi pedido\"}},"
                 + "\"channel_identity\":{\"channel\":\"WHATSAPP\",\"identity\":\"" + phone + "\",\"app_id\":\"01BENCHAPP\"},"
-                + "\"conversation_id\":\"conv-" + id + "\",\"contact_id\":\"contact-bench\",\"metadata\":\"\","
+                + "\"conversation_id\":\"conv-" + conversation + "\",\"contact_id\":\"contact-bench\",\"metadata\":\"\","
                 + "\"accept_time\":\"" + now + "\"},\"message_metadata\":\"\",\"correlation_id\":\"\"}";
         byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
         String nonce = "nonce-" + id;
@@ -214,9 +221,10 @@ public class LoadDriver {
         return concat(head.getBytes(StandardCharsets.US_ASCII), bodyBytes);
     }
 
-    static byte[] birdRequest(String host, int port, String source, String key, String url, String id, String phone) throws Exception {
+    static byte[] birdRequest(String host, int port, String source, String key, String url, String id, String conversation, String phone)
+            throws Exception {
         String now = java.time.Instant.now().toString();
-        String body = "{\"service\":\"conversations\",\"event\":\"conversation.updated\",\"payload\":{\"id\":\"conv-" + id + "\","
+        String body = "{\"service\":\"conversations\",\"event\":\"conversation.updated\",\"payload\":{\"id\":\"conv-" + conversation + "\","
                 + "\"status\":\"active\",\"featuredParticipants\":[],\"initiatingParticipant\":{\"id\":\"p-1\",\"type\":\"contact\","
                 + "\"status\":\"active\",\"displayName\":\"Laura\",\"contact\":{\"identifierKey\":\"phonenumber\","
                 + "\"identifierValue\":\"+" + phone + "\",\"platformAddress\":\"+" + phone + "\"}},\"channelId\":\"ch-1\","
