@@ -5,12 +5,24 @@ import java.sql.Statement;
 /**
  * Seeds N contacts with WhatsApp windows (and one open conversation each) straight into the connector's database,
  * for the window-query and sweep benchmarks. Phones are +57300 followed by 7 digits (0000000 … N-1), as
- * LoadDriver --window asks. With IDLE, the first IDLE conversations were last active two hours ago (the rest now).
+ * LoadDriver --window asks. With IDLE, the first IDLE conversations were last active two hours ago (the rest now);
+ * with IDLE_SPREAD=1 in the environment, every (N / IDLE)-th instead.
  *   java -cp target/lib/postgresql-<version>.jar bench/SeedWindows.java jdbc:postgresql://127.0.0.1:PORT/postgres N [IDLE]
  * With a PREFIX, only N more conversations (ids conv_PREFIXi, the first IDLE of them idle), for the phones above:
  *   ... bench/SeedWindows.java jdbc:postgresql://127.0.0.1:PORT/postgres N IDLE PREFIX
  */
 public class SeedWindows {
+    /**
+     * Which of the n conversations are idle: the first IDLE (adjacent on the heap, the default), or with IDLE_SPREAD set
+     * every (n / IDLE)-th, spread over the heap's pages as in a database that grew over months.
+     */
+    static String idleCondition(int n, int idle) {
+        if (idle <= 0) {
+            return "false";
+        }
+        return System.getenv("IDLE_SPREAD") != null ? "i % " + Math.max(1, n / idle) + " = 0" : "i < " + idle;
+    }
+
     public static void main(String[] a) throws Exception {
         int n = Integer.parseInt(a[1]);
         int idle = a.length > 2 ? Integer.parseInt(a[2]) : 0;
@@ -34,9 +46,9 @@ public class SeedWindows {
                                               opened_at, last_activity_at, last_inbound_at, created_at, updated_at)
                     SELECT 'conv_%s' || i, 'sinch-bench', '%s-' || i, 'whatsapp', '+57300' || lpad(i::text, 7, '0'), 'open', active,
                            active, active, now() - make_interval(mins => mod(i, 2880)), now(), now()
-                    FROM (SELECT i, CASE WHEN i < %d THEN now() - interval '2 hours' ELSE now() END AS active
+                    FROM (SELECT i, CASE WHEN %s THEN now() - interval '2 hours' ELSE now() END AS active
                           FROM generate_series(0, %d) AS i) AS seed
-                    ON CONFLICT DO NOTHING""".formatted(prefix, prefix, idle, n - 1));
+                    ON CONFLICT DO NOTHING""".formatted(prefix, prefix, idleCondition(n, idle), n - 1));
             // Settled, as a database that grew over months is: vacuumed (visibility map, hint bits) and analyzed, so
             // autovacuum does not start on the new rows while a benchmark measures.
             for (String table : new String[] {"contact_window", "conversation", "opt_out"}) {
@@ -49,7 +61,7 @@ public class SeedWindows {
                 s.execute("CHECKPOINT");
             }
         }
-        System.out.printf("seeded %d %s (%d idle conversations) in %.1f s%n", n, moreConversations ? "conversations" : "contacts", idle,
-                (System.nanoTime() - start) / 1e9);
+        System.out.printf("seeded %d %s (%d idle conversations%s) in %.1f s%n", n, moreConversations ? "conversations" : "contacts", idle,
+                System.getenv("IDLE_SPREAD") != null ? ", spread" : "", (System.nanoTime() - start) / 1e9);
     }
 }
