@@ -7,6 +7,7 @@
 #   bench/ingest.sh                       # 30 s at concurrency 32 after 15 s warm-up
 #   DURATION=60 CONCURRENCY=64 bench/ingest.sh
 #   KEEP_DATA=1 bench/ingest.sh           # keep the database and connector log afterwards
+#   REUSE_CONVERSATIONS=10000 bench/ingest.sh   # webhooks about 10,000 conversations, not a new one each
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh

@@ -12,6 +12,7 @@
 #   bench/sweep.sh
 #   RATE=500 bench/sweep.sh
 #   WARMUP_IDLE=0 FIRST_WARMUP=5 bench/sweep.sh      # the first sweep of a cold JVM
+#   IDLE_SPREAD=1 bench/sweep.sh                     # idle conversations every 10th row, not the first 100,000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
