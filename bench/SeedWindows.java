@@ -13,19 +13,20 @@ import java.sql.Statement;
  */
 public class SeedWindows {
     /**
-     * Which of the n conversations are idle: the first IDLE (adjacent on the heap, the default), or with IDLE_SPREAD set
+     * Which of the n conversations are idle: the first IDLE (adjacent on the heap, the default), or if spread
      * every (n / IDLE)-th, spread over the heap's pages as in a database that grew over months.
      */
-    static String idleCondition(int n, int idle) {
+    static String idleCondition(int n, int idle, boolean spread) {
         if (idle <= 0) {
             return "false";
         }
-        return System.getenv("IDLE_SPREAD") != null ? "i % " + Math.max(1, n / idle) + " = 0" : "i < " + idle;
+        return spread ? "i % " + Math.max(1, n / idle) + " = 0" : "i < " + idle;
     }
 
     public static void main(String[] a) throws Exception {
         int n = Integer.parseInt(a[1]);
         int idle = a.length > 2 ? Integer.parseInt(a[2]) : 0;
+        boolean spread = System.getenv("IDLE_SPREAD") != null;
         boolean moreConversations = a.length > 3; // a PREFIX: conversations only, the contacts are seeded already
         String prefix = moreConversations ? a[3] : "seed";
         if (!prefix.matches("[a-z]+")) {
@@ -48,7 +49,7 @@ public class SeedWindows {
                            active, active, now() - make_interval(mins => mod(i, 2880)), now(), now()
                     FROM (SELECT i, CASE WHEN %s THEN now() - interval '2 hours' ELSE now() END AS active
                           FROM generate_series(0, %d) AS i) AS seed
-                    ON CONFLICT DO NOTHING""".formatted(prefix, prefix, idleCondition(n, idle), n - 1));
+                    ON CONFLICT DO NOTHING""".formatted(prefix, prefix, idleCondition(n, idle, spread), n - 1));
             // Settled, as a database that grew over months is: vacuumed (visibility map, hint bits) and analyzed, so
             // autovacuum does not start on the new rows while a benchmark measures.
             for (String table : new String[] {"contact_window", "conversation", "opt_out"}) {
@@ -62,6 +63,6 @@ public class SeedWindows {
             }
         }
         System.out.printf("seeded %d %s (%d idle conversations%s) in %.1f s%n", n, moreConversations ? "conversations" : "contacts", idle,
-                System.getenv("IDLE_SPREAD") != null ? ", spread" : "", (System.nanoTime() - start) / 1e9);
+                spread ? ", spread" : "", (System.nanoTime() - start) / 1e9);
     }
 }
