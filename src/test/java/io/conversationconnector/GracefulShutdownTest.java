@@ -113,6 +113,41 @@ class GracefulShutdownTest {
         }
     }
 
+    /**
+     * The default run: the connector's own embedded PostgreSQL. Its server stops after the routes do, not at the
+     * SIGTERM: the webhooks served during the drain delay are still stored, and the server is shut down cleanly
+     * before the JVM exits (no postmaster.pid left behind).
+     */
+    @Test
+    void sigtermKeepsTheEmbeddedDatabaseUpUntilTheRoutesHaveStopped() throws Exception {
+        Path base = Files.createDirectories(Path.of("target", "test-data")).resolve("shutdown-embedded-" + System.nanoTime()).toAbsolutePath();
+        Path data = base.resolve("data");
+        int port = ConnectorHarness.freePort();
+        int mgmt = ConnectorHarness.freePort();
+        Process connector = ConnectorProcess.launch(CrashRecoveryTest.TEST_CONFIG, data, port,
+                Map.of("MGMT_PORT", Integer.toString(mgmt), "SHUTDOWN_DRAIN_DELAY", "2s"));
+        List<String> acknowledged = new ArrayList<>();
+        try {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20)).until(() -> get(mgmt, "/observe/health/ready") == 200);
+            acknowledged.addAll(ConnectorProcess.postAcknowledgedSinch(port, "shutdown-embedded-", 5));
+            connector.destroy(); // SIGTERM
+            await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20)).until(() -> get(mgmt, "/observe/health/ready") == 503);
+            Thread.sleep(500); // well into the drain delay
+            acknowledged.addAll(ConnectorProcess.postAcknowledgedSinch(port, "shutdown-embedded-late-", 3));
+            assertThat(connector.waitFor(60, TimeUnit.SECONDS)).as("exited within 60 s").isTrue();
+            assertThat(connector.exitValue()).isIn(0, 143);
+            assertThat(data.resolve("postgres").resolve("postmaster.pid")).as("the embedded server was shut down").doesNotExist();
+        } finally {
+            connector.destroyForcibly();
+            CrashRecoveryTest.stopLeftoverPostgres(data);
+        }
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(data, ConnectorHarness.freePort())) {
+            Set<String> stored = new HashSet<>(Jdbi.create(db.jdbcUrl(), "postgres", "").withHandle(h ->
+                    h.createQuery("SELECT id FROM inbox_event").mapTo(String.class).list()));
+            assertThat(stored).containsAll(acknowledged);
+        }
+    }
+
     static int get(int port, String path) {
         try {
             return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(2)).GET().build(),

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * A real PostgreSQL server from Maven-packaged binaries, with its data under DATA_DIR/postgres.
  * Unlike the test-oriented defaults of the launcher, fsync and synchronous_commit stay on: a 2xx to a provider
  * must survive power loss. A server left behind by a killed connector (kill -9 skips shutdown hooks, and the
- * postmaster is a daemon) is stopped before starting, so start-up recovers by itself.
+ * postmaster is a daemon) is stopped before starting, so start-up recovers by itself. The server runs until
+ * {@link #close}; nothing stops it when the JVM exits.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
@@ -34,6 +35,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(pgData)
                 .setCleanDataDirectory(false)
+                // Its owner stops it (Database.close, after the routes have stopped). The launcher's own JVM shutdown
+                // hook would stop it at the SIGTERM, concurrently with the graceful shutdown: the webhooks of the
+                // drain delay would be refused and in-flight deliveries could not record their outcome.
+                .setRegisterShutdownHook(false)
                 .setPGStartupWait(Duration.ofSeconds(60))
                 .setServerConfig("fsync", "on")
                 .setServerConfig("synchronous_commit", "on")
