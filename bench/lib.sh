@@ -58,3 +58,11 @@ start_crm_and_connector() {
   CONFIG_DIR=bench/delivery-config start_connector
   trap 'stop_connector; kill $CRM 2>/dev/null || true' EXIT
 }
+
+# The requests of a LATENCY_LOG (bench/LoadDriver.java) sent from one epoch-millisecond instant to another: prints
+# "<requests> <p99 ms> <max ms>", the p99 taken as LoadDriver takes it (the value at index floor(0.99 n) of the sorted
+# latencies).
+latency_between() {
+  awk -v a="$2" -v b="$3" '$1 >= a && $1 <= b {print $2}' "$1" | sort -n \
+    | awk '{v[NR] = $1} END {i = int(0.99 * NR) + 1; if (i > NR) i = NR; printf "%d %.2f %.2f\n", NR, v[i] / 1000, v[NR] / 1000}'
+}

@@ -58,8 +58,7 @@ SWEEP=$(sweep)
 SWEEP_END=$(date +%s%3N)
 echo "sweep: $SWEEP"
 wait $LOAD
-# p99 as LoadDriver takes it (the value at index floor(0.99 n) of the sorted latencies), over the sweep's requests
-awk -v a="$SWEEP_START" -v b="$SWEEP_END" '$1 >= a && $1 <= b {print $2}' "$DATA/latency.log" | sort -n \
-  | awk '{v[NR] = $1} END {i = int(0.99 * NR) + 1; if (i > NR) i = NR; printf "during the sweep (%d requests): latency_ms p99=%.2f max=%.2f\n", NR, v[i] / 1000, v[NR] / 1000}'
+read -r REQUESTS P99 MAX <<< "$(latency_between "$DATA/latency.log" "$SWEEP_START" "$SWEEP_END")"
+echo "during the sweep ($REQUESTS requests): latency_ms p99=$P99 max=$MAX"
 echo "queued for the paused subscription (warm-up sweep included): $(curl -sS -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$HTTP_PORT/api/subscriptions" \
   | grep -o '"backlog":[0-9]*' | head -1)"
