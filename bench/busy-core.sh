@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The yardstick for bench/sweep.sh's second bar (ingest p99 during a sweep at most 2x its p99 without one): the same
-# ingest at RATE/s, while a plain busy loop (no database, no I/O, no allocation) keeps one core busy for BUSY_SECONDS
-# (10, a sweep's budget). Each of ROUNDS rounds compares the p99 of the requests sent while the loop ran with the p99
-# of the BEFORE (15) seconds before it, on one connector warmed up for FIRST_WARMUP (40) seconds.
+# ingest at RATE/s, while LOOPS (1) plain busy loops (no database, no I/O, no allocation) keep a core each busy for
+# BUSY_SECONDS (10, a sweep's budget). Each of ROUNDS rounds compares the p99 of the requests sent while the loops ran
+# with the p99 of the BEFORE (15) seconds before them, on one connector warmed up for FIRST_WARMUP (40) seconds.
 #   bench/busy-core.sh
 #   NICE=19 bench/busy-core.sh      # the busy loop at the lowest CPU priority
+#   LOOPS=0 bench/busy-core.sh      # no loop: how far two windows of the same load differ by themselves
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -12,6 +13,7 @@ RATE=${RATE:-1000}
 BUSY_SECONDS=${BUSY_SECONDS:-10}
 BEFORE=${BEFORE:-15}
 NICE=${NICE:-0}
+LOOPS=${LOOPS:-1}
 ROUNDS=${ROUNDS:-3}
 FIRST_WARMUP=${FIRST_WARMUP:-40}
 CONCURRENCY=${CONCURRENCY:-32}
@@ -27,10 +29,16 @@ for round in $(seq 1 "$ROUNDS"); do
   LOAD=$!
   sleep $((3 + BEFORE))
   BUSY_START=$(date +%s%3N)
-  nice -n "$NICE" timeout "$BUSY_SECONDS" sh -c 'while :; do :; done' || true
+  LOOP_PIDS=()
+  for _ in $(seq 1 "$LOOPS"); do
+    nice -n "$NICE" timeout "$BUSY_SECONDS" sh -c 'while :; do :; done' &
+    LOOP_PIDS+=($!)
+  done
+  sleep "$BUSY_SECONDS"
+  if [ "$LOOPS" -gt 0 ]; then wait "${LOOP_PIDS[@]}" || true; fi
   BUSY_END=$(date +%s%3N)
   wait $LOAD
   read -r N0 P0 _ <<< "$(latency_between "$DATA/latency.log" 0 $((BUSY_START - 1)))"
   read -r N1 P1 MAX1 <<< "$(latency_between "$DATA/latency.log" "$BUSY_START" "$BUSY_END")"
-  echo "round $round: ingest p99 $P0 ms before ($N0 requests), $P1 ms with one core busy at nice $NICE ($N1 requests, max $MAX1 ms): $(awk -v a="$P0" -v b="$P1" 'BEGIN {printf "%.1f", b / a}')x"
+  echo "round $round: ingest p99 $P0 ms before ($N0 requests), $P1 ms with $LOOPS busy loop(s) at nice $NICE ($N1 requests, max $MAX1 ms): $(awk -v a="$P0" -v b="$P1" 'BEGIN {printf "%.1f", b / a}')x"
 done
