@@ -18,6 +18,7 @@ import io.conversationconnector.auth.SinchSignatureAuthenticator;
 import io.conversationconnector.auth.UrlTokenAuthenticator;
 import io.conversationconnector.canonical.CanonicalJson;
 import io.conversationconnector.config.EnvSubstitution;
+import io.conversationconnector.config.ListenAddress;
 import io.conversationconnector.config.SourceConfig;
 import io.conversationconnector.config.SourcesFile;
 import io.conversationconnector.config.Subscription;
@@ -90,6 +91,14 @@ public class ConnectorConfiguration implements CamelConfiguration {
     long connectionTimeoutMs;
     @PropertyInject(value = "camel.server.port", defaultValue = "8080")
     int httpPort;
+    @PropertyInject(value = "camel.server.host", defaultValue = "0.0.0.0")
+    String httpHost;
+    @PropertyInject(value = "camel.management.enabled", defaultValue = "false")
+    boolean managementEnabled;
+    @PropertyInject(value = "camel.management.host", defaultValue = "0.0.0.0")
+    String managementHost;
+    @PropertyInject(value = "camel.management.port", defaultValue = "9876")
+    int managementPort;
     @PropertyInject(value = "connector.admin-token", defaultValue = "")
     String adminToken;
     @PropertyInject(value = "connector.delivery.retry-schedule", defaultValue = "0s,5s,5m,30m,2h,5h,10h,10h")
@@ -168,6 +177,10 @@ public class ConnectorConfiguration implements CamelConfiguration {
         atLeastOne("connector.sweep.batch-size", sweepBatchSize);
         atLeastOne("connector.sweep.workers", sweepWorkers);
         // Checked before the database starts: a wrong setting stops start-up naming it.
+        new ListenAddress(httpHost, httpPort, "camel.server.port (HTTP_PORT)").requireFree();
+        if (managementEnabled) {
+            new ListenAddress(managementHost, managementPort, "camel.management.port (MGMT_PORT)").requireFree();
+        }
         String sweepCron = SweepSchedule.cron(sweepCronExpression, Durations.parse(sweepInterval, "application.properties",
                 "connector.sweep.interval (SWEEP_INTERVAL)"), "application.properties", "connector.sweep.cron-expression (SWEEP_CRON)",
                 "connector.sweep.interval (SWEEP_INTERVAL)");
