@@ -19,8 +19,7 @@ FIRST_WARMUP=${FIRST_WARMUP:-40}
 CONCURRENCY=${CONCURRENCY:-32}
 CONFIG_DIR=bench/sweep-config start_connector
 load() {
-  LATENCY_LOG=${3:-} java bench/LoadDriver.java 127.0.0.1 "$HTTP_PORT" "$2" "$CONCURRENCY" "$1" \
-    sinch-bench bench-sinch-secret bird-bench bench-bird-key "http://127.0.0.1/webhooks/bird-bench" "$RATE" > /dev/null
+  paced_ingest "$@" > /dev/null
 }
 echo "== $(nproc) cores; warm-up: ingest at $RATE/s for $FIRST_WARMUP s"
 load 0 "$FIRST_WARMUP"

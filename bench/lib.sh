@@ -66,3 +66,10 @@ latency_between() {
   awk -v a="$2" -v b="$3" '$1 >= a && $1 <= b {print $2}' "$1" | sort -n \
     | awk '{v[NR] = $1} END {i = int(0.99 * NR) + 1; if (i > NR) i = NR; printf "%d %.2f %.2f\n", NR, v[i] / 1000, v[NR] / 1000}'
 }
+
+# bench/LoadDriver.java against bench/sweep-config's two sources, paced to RATE webhooks/s over CONCURRENCY
+# connections: warm-up seconds, measured seconds, and optionally a LATENCY_LOG file.
+paced_ingest() {
+  LATENCY_LOG=${3:-} java bench/LoadDriver.java 127.0.0.1 "$HTTP_PORT" "$2" "$CONCURRENCY" "$1" \
+    sinch-bench bench-sinch-secret bird-bench bench-bird-key "http://127.0.0.1/webhooks/bird-bench" "$RATE"
+}

@@ -30,8 +30,7 @@ CONFIG_DIR=bench/sweep-config start_connector
 curl -sS --fail-with-body -X POST -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
   -d '{"reason":"bench: measure enqueueing only"}' "http://127.0.0.1:$HTTP_PORT/api/subscriptions/bench-closed/disable" > /dev/null
 load() {
-  LATENCY_LOG=${3:-} java bench/LoadDriver.java 127.0.0.1 "$HTTP_PORT" "$2" "$CONCURRENCY" "$1" \
-    sinch-bench bench-sinch-secret bird-bench bench-bird-key "http://127.0.0.1/webhooks/bird-bench" "$RATE" | grep -E "accepted_per_s|latency|statuses"
+  paced_ingest "$@" | grep -E "accepted_per_s|latency|statuses"
 }
 sweep() {
   curl -sS --fail-with-body -X POST -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$HTTP_PORT/api/sweeps/inactivity/run"
