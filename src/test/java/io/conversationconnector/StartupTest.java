@@ -6,6 +6,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -30,24 +32,60 @@ class StartupTest {
         }
     }
 
+    /** Without the lock, the second took the first one's running server for a leftover and shut it down. */
+    @Test
+    void aSecondConnectorOnTheSameDataDirectoryStopsAndLeavesTheFirstOneServing() throws Exception {
+        Path data = newDataDir();
+        int firstPort = ConnectorHarness.freePort();
+        Process first = ConnectorProcess.launch(CrashRecoveryTest.TEST_CONFIG, data, firstPort, Map.of());
+        try {
+            ConnectorProcess.awaitReady(firstPort);
+            long serverPid = CrashRecoveryTest.postmasterPid(data);
+            assertStopsNaming(data, ConnectorHarness.freePort(), Map.of(), "connector.data-dir (DATA_DIR): " + data
+                    + " is in use by another running connector");
+            assertThat(CrashRecoveryTest.postmasterPid(data)).as("the first one's server").isEqualTo(serverPid);
+            try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + CrashRecoveryTest.postmasterPort(data)
+                    + "/postgres", "postgres", "")) {
+                assertThat(c.isValid(2)).as("the first one's server takes new connections").isTrue();
+            }
+            assertThat(ConnectorProcess.postAcknowledgedSinch(firstPort, "shared-data-", 2)).hasSize(2);
+        } finally {
+            first.destroy();
+            first.waitFor(60, TimeUnit.SECONDS);
+            first.destroyForcibly();
+            CrashRecoveryTest.stopLeftoverPostgres(data);
+        }
+    }
+
     private static ServerSocket listening() throws Exception {
         ServerSocket s = new ServerSocket();
         s.bind(new InetSocketAddress("127.0.0.1", 0));
         return s;
     }
 
+    private static Path newDataDir() throws Exception {
+        return Files.createDirectories(Path.of("target", "test-data")).resolve("startup-" + System.nanoTime()).toAbsolutePath();
+    }
+
     private static void assertStopsNaming(int httpPort, Map<String, String> env, String problem) throws Exception {
-        Path data = Files.createDirectories(Path.of("target", "test-data")).resolve("port-taken-" + System.nanoTime()).toAbsolutePath();
+        Path data = newDataDir();
+        try {
+            assertStopsNaming(data, httpPort, env, problem);
+        } finally {
+            CrashRecoveryTest.stopLeftoverPostgres(data); // only if the check let it get that far
+        }
+        assertThat(data.resolve("postgres")).as("no database was started").doesNotExist();
+    }
+
+    private static void assertStopsNaming(Path data, int httpPort, Map<String, String> env, String problem) throws Exception {
         Process connector = ConnectorProcess.launch(CrashRecoveryTest.TEST_CONFIG, data, httpPort, env);
         try {
             assertThat(connector.waitFor(60, TimeUnit.SECONDS)).as("exited").isTrue();
         } finally {
             connector.destroyForcibly();
-            CrashRecoveryTest.stopLeftoverPostgres(data); // only if the check let it get that far
         }
         assertThat(connector.exitValue()).isEqualTo(2);
         String log = Files.readString(data.resolveSibling(data.getFileName() + "-" + httpPort + ".log"));
         assertThat(log).contains("Configuration error: application.properties: " + problem);
-        assertThat(data.resolve("postgres")).as("no database was started").doesNotExist();
     }
 }

@@ -1,13 +1,18 @@
 package io.conversationconnector.storage;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import io.conversationconnector.config.ConfigException;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,20 +22,51 @@ import org.slf4j.LoggerFactory;
  * Unlike the test-oriented defaults of the launcher, fsync and synchronous_commit stay on: a 2xx to a provider
  * must survive power loss. A server left behind by a killed connector (kill -9 skips shutdown hooks, and the
  * postmaster is a daemon) is stopped before starting, so start-up recovers by itself. The server runs until
- * {@link #close}; nothing stops it when the JVM exits.
+ * {@link #close}; nothing stops it when the JVM exits. One connector at a time owns a data directory (a lock
+ * on DATA_DIR/connector.lock, which the operating system releases when the process ends, even by kill -9): a
+ * second one started on it stops at once, instead of taking the first one's server for a leftover.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
 
     private final EmbeddedPostgres postgres;
+    private final FileChannel ownership;
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres) {
+    private EmbeddedDatabase(EmbeddedPostgres postgres, FileChannel ownership) {
         this.postgres = postgres;
+        this.ownership = ownership;
     }
 
     public static EmbeddedDatabase start(Path dataDir, int port) throws IOException {
         Path pgData = dataDir.resolve("postgres").toAbsolutePath();
         Files.createDirectories(pgData.getParent());
+        FileChannel ownership = own(pgData.getParent());
+        try {
+            return new EmbeddedDatabase(startServer(pgData, port), ownership);
+        } catch (IOException | RuntimeException e) {
+            ownership.close();
+            throw e;
+        }
+    }
+
+    /** The lock that makes this process the data directory's only owner; closing the channel releases it. */
+    private static FileChannel own(Path dataDir) throws IOException {
+        FileChannel channel = FileChannel.open(dataDir.resolve("connector.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // held by this same JVM
+        }
+        if (lock == null) {
+            channel.close();
+            throw new ConfigException("application.properties", "connector.data-dir (DATA_DIR)", dataDir
+                    + " is in use by another running connector; each connector on a machine needs its own DATA_DIR");
+        }
+        return channel;
+    }
+
+    private static EmbeddedPostgres startServer(Path pgData, int port) throws IOException {
         stopLeftoverServer(pgData);
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(pgData)
@@ -55,7 +91,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
         EmbeddedPostgres pg = builder.start();
         LOG.info("Embedded PostgreSQL running on 127.0.0.1:{} with data in {}", pg.getPort(), pgData);
-        return new EmbeddedDatabase(pg);
+        return pg;
     }
 
     public String jdbcUrl() {
@@ -101,6 +137,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        postgres.close();
+        try {
+            postgres.close();
+        } finally {
+            ownership.close();
+        }
     }
 }
