@@ -46,6 +46,7 @@ import io.conversationconnector.state.KeywordOptOuts;
 import io.conversationconnector.state.StateRules;
 import io.conversationconnector.storage.Database;
 import io.conversationconnector.storage.DatabaseHealthCheck;
+import io.conversationconnector.storage.EmbeddedServerHealthCheck;
 import io.conversationconnector.storage.InboxWriter;
 import io.conversationconnector.storage.OptOutStore;
 import io.conversationconnector.storage.SweepStore;
@@ -207,6 +208,9 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.getManagementStrategy().addEventNotifier(shutdownGate);
         if (health != null) {
             health.register(new DatabaseHealthCheck(database));
+            if (database.embedded() != null) {
+                health.register(new EmbeddedServerHealthCheck(database.embedded()));
+            }
             health.register(shutdownGate.readiness());
         }
 

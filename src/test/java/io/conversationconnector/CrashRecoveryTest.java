@@ -72,6 +72,29 @@ class CrashRecoveryTest {
         }
     }
 
+    /** The embedded server killed under a running connector: only a restart brings it back, so liveness says so. */
+    @Test
+    void livenessGoesDownWhenTheEmbeddedServerHasExited() throws Exception {
+        Path dataDir = Files.createDirectories(Path.of("target", "test-data")).resolve("dead-server-" + System.nanoTime()).toAbsolutePath();
+        int port = ConnectorHarness.freePort();
+        int mgmt = ConnectorHarness.freePort();
+        Process connector = ConnectorProcess.launch(TEST_CONFIG, dataDir, port, java.util.Map.of("MGMT_PORT", Integer.toString(mgmt)));
+        try {
+            ConnectorProcess.awaitReady(port);
+            assertThat(GracefulShutdownTest.get(mgmt, "/observe/health/live")).isEqualTo(200);
+            ProcessHandle server = ProcessHandle.of(postmasterPid(dataDir)).orElseThrow();
+            server.destroyForcibly();
+            server.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> GracefulShutdownTest.get(mgmt, "/observe/health/live") == 503);
+        } finally {
+            connector.destroy();
+            connector.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+            connector.destroyForcibly();
+            stopLeftoverPostgres(dataDir);
+        }
+    }
+
     /**
      * Stops the PostgreSQL daemon a killed connector left in dataDir, if any: a test that fails before the restart
      * must not leave it running.

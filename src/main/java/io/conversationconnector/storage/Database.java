@@ -121,6 +121,11 @@ public final class Database implements AutoCloseable {
         return jdbi;
     }
 
+    /** The server this connector started and owns; null with an external database (DB_URL). */
+    public EmbeddedDatabase embedded() {
+        return embedded;
+    }
+
     /** Cheap liveness of the database for readiness checks. */
     public boolean isReachable() {
         try (var c = dataSource.getConnection()) {

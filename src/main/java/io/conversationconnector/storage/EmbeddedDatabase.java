@@ -30,10 +30,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
 
     private final EmbeddedPostgres postgres;
+    private final ProcessHandle server;
     private final FileChannel ownership;
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres, FileChannel ownership) {
+    private EmbeddedDatabase(EmbeddedPostgres postgres, ProcessHandle server, FileChannel ownership) {
         this.postgres = postgres;
+        this.server = server;
         this.ownership = ownership;
     }
 
@@ -42,7 +44,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
         Files.createDirectories(pgData.getParent());
         FileChannel ownership = own(pgData.getParent());
         try {
-            return new EmbeddedDatabase(startServer(pgData, port), ownership);
+            EmbeddedPostgres postgres = startServer(pgData, port);
+            Optional<ProcessHandle> server = serverOf(pgData);
+            if (server.isEmpty()) {
+                postgres.close();
+                throw new IOException("PostgreSQL started, but " + pgData + "/postmaster.pid names no live server");
+            }
+            return new EmbeddedDatabase(postgres, server.get(), ownership);
         } catch (IOException | RuntimeException e) {
             ownership.close();
             throw e;
@@ -102,29 +110,43 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return postgres.getPort();
     }
 
-    /** Reads postmaster.pid; if that process is alive and is a PostgreSQL server, shuts it down cleanly. */
-    static void stopLeftoverServer(Path pgData) throws IOException {
+    /**
+     * Whether the server this connector started still runs. Nothing restarts it when it has died (killed, say):
+     * liveness then goes DOWN, so a supervisor restarts the connector, which starts it again (WAL recovery).
+     */
+    public boolean isRunning() {
+        return server.isAlive();
+    }
+
+    /** The live PostgreSQL server whose pid postmaster.pid names, if any (a pid file can outlive its server). */
+    private static Optional<ProcessHandle> serverOf(Path pgData) throws IOException {
         Path pidFile = pgData.resolve("postmaster.pid");
         if (!Files.isRegularFile(pidFile)) {
-            return;
+            return Optional.empty();
         }
         List<String> lines = Files.readAllLines(pidFile);
         if (lines.isEmpty()) {
-            return;
+            return Optional.empty();
         }
         long pid;
         try {
             pid = Long.parseLong(lines.get(0).strip());
         } catch (NumberFormatException e) {
-            return;
+            return Optional.empty();
         }
-        Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
                 .filter(p -> p.info().command().map(c -> c.contains("postgres")).orElse(false));
+    }
+
+    /** If a live PostgreSQL server holds pgData, shuts it down cleanly. */
+    static void stopLeftoverServer(Path pgData) throws IOException {
+        Optional<ProcessHandle> process = serverOf(pgData);
         if (process.isEmpty()) {
-            return; // stale pid file: PostgreSQL recovers from it by itself
+            return; // no pid file, or a stale one: PostgreSQL recovers from it by itself
         }
-        LOG.warn("A PostgreSQL server (pid {}) from an earlier run still holds {}; stopping it before starting", pid, pgData);
         ProcessHandle handle = process.get();
+        long pid = handle.pid();
+        LOG.warn("A PostgreSQL server (pid {}) from an earlier run still holds {}; stopping it before starting", pid, pgData);
         handle.destroy(); // SIGTERM: smart shutdown; its old clients died with the previous connector
         try {
             handle.onExit().get(60, TimeUnit.SECONDS);
