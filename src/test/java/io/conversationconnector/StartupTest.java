@@ -32,6 +32,15 @@ class StartupTest {
         }
     }
 
+    @Test
+    void aDataDirectoryThatCannotBeCreatedStopsStartUpNamingTheKey() throws Exception {
+        Path data = newDataDir();
+        Path file = Files.createDirectories(data).resolve("a-file");
+        Files.writeString(file, "not a directory");
+        assertStopsNaming(data, ConnectorHarness.freePort(), Map.of("DATA_DIR", file.resolve("data").toString()),
+                "connector.data-dir (DATA_DIR): cannot use " + file.resolve("data") + " as the data directory");
+    }
+
     /** Without the lock, the second took the first one's running server for a leftover and shut it down. */
     @Test
     void aSecondConnectorOnTheSameDataDirectoryStopsAndLeavesTheFirstOneServing() throws Exception {

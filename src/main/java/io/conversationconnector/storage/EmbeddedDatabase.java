@@ -41,8 +41,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     public static EmbeddedDatabase start(Path dataDir, int port) throws IOException {
         Path pgData = dataDir.resolve("postgres").toAbsolutePath();
-        Files.createDirectories(pgData.getParent());
-        FileChannel ownership = own(pgData.getParent());
+        FileChannel ownership;
+        try {
+            Files.createDirectories(pgData.getParent());
+            ownership = own(pgData.getParent());
+        } catch (IOException e) {
+            throw new ConfigException("application.properties", "connector.data-dir (DATA_DIR)", "cannot use " + pgData.getParent()
+                    + " as the data directory (" + e + ")");
+        }
         try {
             EmbeddedPostgres postgres = startServer(pgData, port);
             Optional<ProcessHandle> server = serverOf(pgData);
