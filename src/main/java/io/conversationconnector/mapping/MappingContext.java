@@ -25,10 +25,13 @@ public record MappingContext(SourceConfig source, String kind, byte[] rawBody, I
     }
 
     /**
-     * Joins key parts with ':'; when any part is missing the key falls back to {@code prefix:sha256:<body hash>}
-     * so two different payloads never share a key by accident.
+     * Joins key parts with ':'; when any part is missing, or none is given (a payload with no id of its own), the
+     * key falls back to {@code prefix:sha256:<body hash>} so two different payloads never share a key by accident.
      */
     public String key(String prefix, String... parts) {
+        if (parts.length == 0) {
+            return prefix + ":" + bodyHash();
+        }
         StringBuilder key = new StringBuilder(prefix);
         for (String part : parts) {
             if (part == null || part.isEmpty()) {

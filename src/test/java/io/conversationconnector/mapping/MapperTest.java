@@ -220,4 +220,31 @@ class MapperTest {
         assertThat(a.key("p", "x", null)).startsWith("p:sha256:").isNotEqualTo(b.key("p", "x", null));
         assertThat(a.key("p", "x", "y")).isEqualTo("p:x:y");
     }
+
+    /**
+     * Unclassified payloads have no id of their own: two different ones must not share a key (the second would be
+     * taken for a redelivery of the first and dropped), while a redelivery of the same bytes still must.
+     */
+    @Test
+    void unclassifiedPayloadsWithoutAnIdGetAKeyPerBody() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        for (String provider : List.of("bird", "sinch")) {
+            JsonNode first = json.readTree(provider.equals("bird")
+                    ? "{\"service\":\"channels\",\"event\":\"whatsapp.inbound\",\"payload\":{\"id\":\"x-1\"}}"
+                    : "{\"app_id\":\"a\",\"capability_notification\":{\"contact_id\":\"c-1\"}}");
+            JsonNode second = json.readTree(json.writeValueAsString(first).replace("1", "2"));
+            String a = keyOf(provider, first);
+            assertThat(a).isNotEqualTo(keyOf(provider, second)).isEqualTo(keyOf(provider, first));
+        }
+    }
+
+    private static String keyOf(String provider, JsonNode body) throws Exception {
+        SourceConfig source = new SourceConfig("src", Provider.fromId(provider), List.of(), null, null, null, Duration.ofMinutes(5),
+                null, ZoneOffset.UTC, null, null, KeywordDetector.DEFAULT_OPT_OUT, KeywordDetector.DEFAULT_OPT_IN);
+        MappingContext ctx = new MappingContext(source, null, JSON.writeValueAsBytes(body), RECEIVED);
+        ProviderMapper mapper = provider.equals("bird") ? new BirdMapper() : new SinchMapper();
+        List<MappedEvent> events = mapper.map(body, ctx);
+        assertThat(events).extracting(MappedEvent::type).containsExactly("unclassified");
+        return events.get(0).providerEventId();
+    }
 }
