@@ -171,6 +171,10 @@ class BadInputTest {
         String id = JSON.readTree(r.body()).get("id").asText();
         String type = app.jdbi().withHandle(h -> h.createQuery("SELECT type FROM inbox_event WHERE id = :id").bind("id", id).mapTo(String.class).one());
         assertThat(type).isEqualTo("unclassified");
+        // Another payload of that kind is another event, not a redelivery of the first (it was, until 2026-11-22).
+        HttpResponse<String> other = send(Webhooks.sinch(bytes("{\"app_id\":\"x\",\"brand_new_notification\":{\"id\":\"n-43\"}}")));
+        assertThat(other.statusCode()).isEqualTo(202);
+        assertThat(JSON.readTree(other.body()).get("id").asText()).isNotEqualTo(id);
     }
 
     @Test
