@@ -7,6 +7,12 @@ public final class EventIds {
     private EventIds() {
     }
 
+    /**
+     * The providerEventId of every event the connector makes itself (sweeps) starts with this; a provider's never
+     * does (MappingContext.key moves such a key aside), so a webhook cannot take a generated event's place.
+     */
+    public static final String GENERATED_KEY_PREFIX = "connector:";
+
     public static String next() {
         return "evt_" + UlidCreator.getMonotonicUlid().toString();
     }

@@ -3,6 +3,7 @@ package io.conversationconnector.mapping;
 import java.time.Instant;
 import java.util.HexFormat;
 
+import io.conversationconnector.canonical.EventIds;
 import io.conversationconnector.config.SourceConfig;
 
 /**
@@ -29,6 +30,10 @@ public record MappingContext(SourceConfig source, String kind, byte[] rawBody, I
      * key falls back to {@code prefix:sha256:<body hash>} so two different payloads never share a key by accident.
      */
     public String key(String prefix, String... parts) {
+        return outsideGenerated(joined(prefix, parts));
+    }
+
+    private String joined(String prefix, String... parts) {
         if (parts.length == 0) {
             return prefix + ":" + bodyHash();
         }
@@ -40,5 +45,13 @@ public record MappingContext(SourceConfig source, String kind, byte[] rawBody, I
             key.append(':').append(part);
         }
         return key.toString();
+    }
+
+    /**
+     * Bird's and Rasayel's keys start with the event name their payload gives: one named so as to look like a key
+     * the connector generates is moved aside, so it can never stand in for (and so cancel) a sweep's event.
+     */
+    private static String outsideGenerated(String key) {
+        return key.startsWith(EventIds.GENERATED_KEY_PREFIX) ? "provider:" + key : key;
     }
 }

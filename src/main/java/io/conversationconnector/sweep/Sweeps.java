@@ -146,7 +146,7 @@ public final class Sweeps {
         Instant closedAt = c.idleSince().plus(timeout);
         CanonicalEvent event = new CanonicalEvent(EventIds.next(), EventTypes.CONVERSATION_CLOSED, closedAt, now,
                 source.id(), source.provider().id(),
-                "connector:inactivity:" + c.providerConversationId() + ":" + c.idleSince().toEpochMilli(),
+                EventIds.GENERATED_KEY_PREFIX + "inactivity:" + c.providerConversationId() + ":" + c.idleSince().toEpochMilli(),
                 new Sections.Conversation(c.providerConversationId(), c.channel(), "closed", null),
                 contact(c.contactPhone(), c.providerContactId()), null, null,
                 new Sections.Closure("inactivity", closedAt), null, null, null);
@@ -164,7 +164,7 @@ public final class Sweeps {
         // The event's time is when the rule says it happens; the sweep may run a little later.
         Instant occurredAt = expired ? n.expiresAt() : n.expiresAt().minus(expiringLead);
         CanonicalEvent event = new CanonicalEvent(EventIds.next(), type, occurredAt, now, source.id(), source.provider().id(),
-                "connector:" + type + ":" + kind + ":" + n.contactPhone() + ":" + n.expiresAt().toEpochMilli(),
+                EventIds.GENERATED_KEY_PREFIX + type + ":" + kind + ":" + n.contactPhone() + ":" + n.expiresAt().toEpochMilli(),
                 null, contact(n.contactPhone(), null), null,
                 new Sections.Window(kind, n.expiresAt(), n.pricingCategory(), n.fepConversationId(), !expired),
                 null, null, null, null);

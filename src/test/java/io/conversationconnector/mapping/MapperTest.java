@@ -238,6 +238,19 @@ class MapperTest {
         }
     }
 
+    /** A provider's key can never equal one the connector generates (a sweep's event would then not be stored). */
+    @Test
+    void aProviderKeyNeverLooksGenerated() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode crafted = json.readTree("{\"event\":\"connector:inactivity\",\"id\":\"conv-1:1795309272363\"}");
+        SourceConfig source = new SourceConfig("src", Provider.fromId("rasayel"), List.of(), null, null, null, Duration.ofMinutes(5),
+                null, ZoneOffset.UTC, null, null, KeywordDetector.DEFAULT_OPT_OUT, KeywordDetector.DEFAULT_OPT_IN);
+        String key = new RasayelMapper().map(crafted, new MappingContext(source, null, JSON.writeValueAsBytes(crafted), RECEIVED))
+                .get(0).providerEventId();
+        assertThat(key).isEqualTo("provider:connector:inactivity:conv-1:1795309272363")
+                .doesNotStartWith(io.conversationconnector.canonical.EventIds.GENERATED_KEY_PREFIX);
+    }
+
     private static String keyOf(String provider, JsonNode body) throws Exception {
         SourceConfig source = new SourceConfig("src", Provider.fromId(provider), List.of(), null, null, null, Duration.ofMinutes(5),
                 null, ZoneOffset.UTC, null, null, KeywordDetector.DEFAULT_OPT_OUT, KeywordDetector.DEFAULT_OPT_IN);
