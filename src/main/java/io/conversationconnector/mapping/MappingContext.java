@@ -34,17 +34,8 @@ public record MappingContext(SourceConfig source, String kind, byte[] rawBody, I
     }
 
     private String joined(String prefix, String... parts) {
-        if (parts.length == 0) {
-            return prefix + ":" + bodyHash();
-        }
-        StringBuilder key = new StringBuilder(prefix);
-        for (String part : parts) {
-            if (part == null || part.isEmpty()) {
-                return prefix + ":" + bodyHash();
-            }
-            key.append(':').append(part);
-        }
-        return key.toString();
+        boolean complete = parts.length > 0 && java.util.Arrays.stream(parts).allMatch(part -> part != null && !part.isEmpty());
+        return prefix + ":" + (complete ? String.join(":", parts) : bodyHash());
     }
 
     /**

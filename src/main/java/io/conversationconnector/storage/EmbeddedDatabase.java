@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedDatabase implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
+    /** The setting a data directory problem is reported under. */
+    private static final String DATA_DIR_KEY = "connector.data-dir (DATA_DIR)";
 
     private final EmbeddedPostgres postgres;
     private final ProcessHandle server;
@@ -46,7 +48,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             Files.createDirectories(pgData.getParent());
             ownership = own(pgData.getParent());
         } catch (IOException e) {
-            throw new ConfigException("application.properties", "connector.data-dir (DATA_DIR)", "cannot use " + pgData.getParent()
+            throw new ConfigException("application.properties", DATA_DIR_KEY, "cannot use " + pgData.getParent()
                     + " as the data directory (" + e + ")");
         }
         try {
@@ -74,7 +76,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
         if (lock == null) {
             channel.close();
-            throw new ConfigException("application.properties", "connector.data-dir (DATA_DIR)", dataDir
+            throw new ConfigException("application.properties", DATA_DIR_KEY, dataDir
                     + " is in use by another running connector; each connector on a machine needs its own DATA_DIR");
         }
         return channel;
