@@ -37,7 +37,7 @@ class ClusterSweepTest {
 
     @Test
     void twoNodesCloseEachConversationOnceAndAnnounceEachWindowOnce() throws Exception {
-        Path base = Files.createDirectories(Path.of("target", "test-data")).resolve("cluster-" + System.nanoTime()).toAbsolutePath();
+        Path base = ConnectorHarness.testDir("cluster");
         int pgPort = ConnectorHarness.freePort();
         String secret = DeliveryTest.secret();
         List<Process> nodes = new ArrayList<>();

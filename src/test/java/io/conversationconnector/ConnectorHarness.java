@@ -55,7 +55,7 @@ public final class ConnectorHarness implements AutoCloseable {
 
     /** Starts a connector; overrides are Camel properties (e.g. connector.db.url). */
     public static ConnectorHarness start(Map<String, String> overrides) throws Exception {
-        Path dataDir = Files.createDirectories(Path.of("target", "test-data")).resolve("run-" + System.nanoTime());
+        Path dataDir = testDir("run");
         return start(overrides, dataDir);
     }
 
@@ -136,6 +136,11 @@ public final class ConnectorHarness implements AutoCloseable {
         }
         Files.writeString(config.resolve("subscriptions.yaml"), yaml.toString());
         return config;
+    }
+
+    /** A new, unique path under target/test-data (not created; its parent is), named for what the test puts there. */
+    public static Path testDir(String name) throws IOException {
+        return Files.createDirectories(Path.of("target", "test-data")).resolve(name + "-" + System.nanoTime()).toAbsolutePath();
     }
 
     public static int freePort() throws IOException {

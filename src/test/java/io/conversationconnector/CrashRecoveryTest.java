@@ -23,7 +23,7 @@ class CrashRecoveryTest {
 
     @Test
     void killMinus9LosesNothingAcknowledgedAndTheNextStartRecoversByItself() throws Exception {
-        Path dataDir = Files.createDirectories(Path.of("target", "test-data")).resolve("crash-" + System.nanoTime()).toAbsolutePath();
+        Path dataDir = ConnectorHarness.testDir("crash");
         try {
             killAndRestart(dataDir);
         } finally {
@@ -75,7 +75,7 @@ class CrashRecoveryTest {
     /** The embedded server killed under a running connector: only a restart brings it back, so liveness says so. */
     @Test
     void livenessGoesDownWhenTheEmbeddedServerHasExited() throws Exception {
-        Path dataDir = Files.createDirectories(Path.of("target", "test-data")).resolve("dead-server-" + System.nanoTime()).toAbsolutePath();
+        Path dataDir = ConnectorHarness.testDir("dead-server");
         int port = ConnectorHarness.freePort();
         int mgmt = ConnectorHarness.freePort();
         Process connector = ConnectorProcess.launch(TEST_CONFIG, dataDir, port, java.util.Map.of("MGMT_PORT", Integer.toString(mgmt)));

@@ -3,7 +3,6 @@ package io.conversationconnector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +30,7 @@ class DeliveryCrashTest {
 
     @Test
     void killMinus9DuringDeliveriesLosesNothingAndDuplicatesKeepTheirWebhookId() throws Exception {
-        Path base = Files.createDirectories(Path.of("target", "test-data")).resolve("delivery-crash-" + System.nanoTime()).toAbsolutePath();
+        Path base = ConnectorHarness.testDir("delivery-crash");
         try {
             killDuringDeliveries(base);
         } finally {

@@ -44,7 +44,7 @@ class DeliveryTest {
             SECRETS.put(id, secret());
         }
         int closedPort = ConnectorHarness.freePort();
-        Path config = Files.createDirectories(Path.of("target", "test-data")).resolve("delivery-config-" + System.nanoTime());
+        Path config = ConnectorHarness.testDir("delivery-config");
         Files.createDirectories(config);
         Files.copy(Path.of("src/test/resources/test-config/sources.yaml"), config.resolve("sources.yaml"));
         Files.createDirectories(config.resolve("mappings"));

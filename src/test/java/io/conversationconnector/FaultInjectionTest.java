@@ -3,7 +3,6 @@ package io.conversationconnector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -25,7 +24,7 @@ class FaultInjectionTest {
 
     @Test
     void killMinus9UnderLoadLosesNothingAcknowledged() throws Exception {
-        Path data = Files.createDirectories(Path.of("target", "test-data")).resolve("fault-kill-" + System.nanoTime()).toAbsolutePath();
+        Path data = ConnectorHarness.testDir("fault-kill");
         try {
             int port = ConnectorHarness.freePort();
             Process first = ConnectorProcess.launch(CrashRecoveryTest.TEST_CONFIG, data, port);
@@ -64,7 +63,7 @@ class FaultInjectionTest {
 
     @Test
     void postgresStoppedUnderLoadAnswers503AndRecoversAlone() throws Exception {
-        Path pgDir = Files.createDirectories(Path.of("target", "test-data")).resolve("fault-pg-" + System.nanoTime());
+        Path pgDir = ConnectorHarness.testDir("fault-pg");
         int pgPort = ConnectorHarness.freePort();
         EmbeddedDatabase db = EmbeddedDatabase.start(pgDir, pgPort);
         ConnectorHarness app = ConnectorHarness.start(Map.of(
@@ -188,7 +187,7 @@ class FaultInjectionTest {
     }
 
     static Path subscriptionConfig(String name, String url, String... options) throws Exception {
-        return ConnectorHarness.configWithSubscription(Path.of("target", "test-data").resolve(name + "-config-" + System.nanoTime()),
+        return ConnectorHarness.configWithSubscription(ConnectorHarness.testDir(name + "-config"),
                 url, DeliveryTest.secret(), options);
     }
 }

@@ -36,7 +36,7 @@ class GracefulShutdownTest {
 
     @Test
     void sigtermTurnsReadinessDownFirstAndFinishesInFlightWork() throws Exception {
-        Path base = Files.createDirectories(Path.of("target", "test-data")).resolve("shutdown-" + System.nanoTime()).toAbsolutePath();
+        Path base = ConnectorHarness.testDir("shutdown");
         int pgPort = ConnectorHarness.freePort();
         String secret = DeliveryTest.secret();
         try (EmbeddedDatabase db = EmbeddedDatabase.start(base.resolve("pg"), pgPort); StubCrm crm = new StubCrm()) {
@@ -120,7 +120,7 @@ class GracefulShutdownTest {
      */
     @Test
     void sigtermKeepsTheEmbeddedDatabaseUpUntilTheRoutesHaveStopped() throws Exception {
-        Path base = Files.createDirectories(Path.of("target", "test-data")).resolve("shutdown-embedded-" + System.nanoTime()).toAbsolutePath();
+        Path base = ConnectorHarness.testDir("shutdown-embedded");
         Path data = base.resolve("data");
         int port = ConnectorHarness.freePort();
         int mgmt = ConnectorHarness.freePort();

@@ -29,7 +29,7 @@ class MetricsTest {
     static void boot() throws Exception {
         crm = new StubCrm();
         downPort = ConnectorHarness.freePort();
-        Path config = Files.createDirectories(Path.of("target", "test-data")).resolve("metrics-config-" + System.nanoTime());
+        Path config = ConnectorHarness.testDir("metrics-config");
         Files.createDirectories(config);
         Files.copy(Path.of("src/test/resources/test-config/sources.yaml"), config.resolve("sources.yaml"));
         Files.writeString(config.resolve("subscriptions.yaml"), """

@@ -25,7 +25,7 @@ class RouteReloadTest {
 
     @Test
     void aSavedRouteFileIsReloadedAndABrokenOneIsRefused() throws Exception {
-        Path base = Files.createDirectories(Path.of("target", "test-data")).resolve("reload-" + System.nanoTime()).toAbsolutePath();
+        Path base = ConnectorHarness.testDir("reload");
         Path routes = Files.createDirectories(base.resolve("routes"));
         try (Stream<Path> files = Files.list(Path.of("routes"))) {
             for (Path f : files.toList()) {

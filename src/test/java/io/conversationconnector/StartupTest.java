@@ -34,7 +34,7 @@ class StartupTest {
 
     @Test
     void aDataDirectoryThatCannotBeCreatedStopsStartUpNamingTheKey() throws Exception {
-        Path data = newDataDir();
+        Path data = ConnectorHarness.testDir("startup");
         Path file = Files.createDirectories(data).resolve("a-file");
         Files.writeString(file, "not a directory");
         assertStopsNaming(data, ConnectorHarness.freePort(), Map.of("DATA_DIR", file.resolve("data").toString()),
@@ -44,7 +44,7 @@ class StartupTest {
     /** Without the lock, the second took the first one's running server for a leftover and shut it down. */
     @Test
     void aSecondConnectorOnTheSameDataDirectoryStopsAndLeavesTheFirstOneServing() throws Exception {
-        Path data = newDataDir();
+        Path data = ConnectorHarness.testDir("startup");
         int firstPort = ConnectorHarness.freePort();
         Process first = ConnectorProcess.launch(CrashRecoveryTest.TEST_CONFIG, data, firstPort, Map.of());
         try {
@@ -72,12 +72,8 @@ class StartupTest {
         return s;
     }
 
-    private static Path newDataDir() throws Exception {
-        return Files.createDirectories(Path.of("target", "test-data")).resolve("startup-" + System.nanoTime()).toAbsolutePath();
-    }
-
     private static void assertStopsNaming(int httpPort, Map<String, String> env, String problem) throws Exception {
-        Path data = newDataDir();
+        Path data = ConnectorHarness.testDir("startup");
         try {
             assertStopsNaming(data, httpPort, env, problem);
         } finally {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -23,7 +22,7 @@ class StorageOutageTest {
 
     @Test
     void answers503WhileTheDatabaseIsDownRecoversAloneAndRemembersNoncesAcrossRestarts() throws Exception {
-        Path pgDir = Files.createDirectories(Path.of("target", "test-data")).resolve("outage-" + System.nanoTime());
+        Path pgDir = ConnectorHarness.testDir("outage");
         int pgPort = ConnectorHarness.freePort();
         EmbeddedDatabase db = EmbeddedDatabase.start(pgDir, pgPort);
         Map<String, String> external = Map.of(
