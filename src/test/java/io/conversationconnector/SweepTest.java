@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.standardwebhooks.Webhook;
+import io.conversationconnector.canonical.EventIds;
 import io.conversationconnector.sweep.Sweeps;
 import org.apache.camel.builder.AdviceWith;
 import org.junit.jupiter.api.AfterAll;
@@ -265,8 +266,43 @@ class SweepTest {
                 .containsExactlyInAnyOrder(t0.plus(TIMEOUT), t1.plus(TIMEOUT));
     }
 
+    /**
+     * A close is inserted without ON CONFLICT (its guard proves its key new). Should the key be stored all the same,
+     * the batch is done again the ordinary way: the other closes of the batch go through, nothing is stored twice.
+     */
     @Test
     @Order(4)
+    void aCloseWhoseEventIsStoredAlreadyDoesNotHoldUpTheRestOfItsBatch() throws Exception {
+        LogCapture log = LogCapture.install();
+        Instant t0 = start();
+        String stored = "stored-" + System.nanoTime();
+        String other = "other-" + System.nanoTime();
+        inbound(stored, newPhone(), t0);
+        inbound(other, newPhone(), t0);
+        // The key the close of `stored`'s idle period would have, taken already: a copy of its inbound event.
+        String key = EventIds.GENERATED_KEY_PREFIX + "inactivity:" + stored + ":" + t0.toEpochMilli();
+        app.jdbi().useHandle(h -> h.createUpdate("""
+                        INSERT INTO inbox_event (id, source, provider, provider_event_id, type, branch, occurred_at, received_at,
+                                                 conversation_id, contact_phone, canonical, raw_body, request_headers)
+                        SELECT :id, source, provider, :key, type, branch, occurred_at, received_at,
+                               conversation_id, contact_phone, canonical, raw_body, request_headers
+                        FROM inbox_event WHERE source = 'treble-test' AND conversation_id = :session""")
+                .bind("id", EventIds.next()).bind("key", key).bind("session", stored).execute());
+
+        app.clock.pin(t0.plus(TIMEOUT));
+        JsonNode run = runSweep("inactivity");
+        assertThat(run.get("recorded").asInt()).isGreaterThanOrEqualTo(1);
+        assertThat(conversation(other).get("status")).isEqualTo("closed");
+        await().atMost(Duration.ofSeconds(10)).until(() -> received("conversation.closed", other).size() == 1);
+        // The stored key is left alone: one row, no close, as a repeated provider event would be.
+        assertThat(conversation(stored).get("status")).isEqualTo("open");
+        assertThat(count("SELECT count(*) FROM inbox_event WHERE source = 'treble-test' AND provider_event_id = '" + key + "'")).isEqualTo(1);
+        assertThat(received("conversation.closed", stored)).isEmpty();
+        assertThat(log.lines()).anyMatch(l -> l.startsWith("A close's key was stored already") && l.contains(key));
+    }
+
+    @Test
+    @Order(5)
     void windowNoticesComeOncePerWindowAndNotForAWindowThatWasExtended() throws Exception {
         Instant t0 = start();
         String phone = newPhone();
@@ -318,7 +354,7 @@ class SweepTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aWindowTheProviderReportedClosedGetsNoExpiringNoticeButItsExpiredOne() throws Exception {
         Instant t0 = start();
         String reported = newPhone();   // reported closed after the last inbound message: closed
@@ -367,7 +403,7 @@ class SweepTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aFreeEntryPointWindowIsAnnouncedOnceBeforeItsEndAndOnceAtIt() throws Exception {
         Instant inbound = start();
         String phone = newPhone();
@@ -422,7 +458,7 @@ class SweepTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void anUnknownSweepIs404() throws Exception {
         HttpResponse<String> r = app.api("POST", "/api/sweeps/everything/run", TOKEN, null);
         assertThat(r.statusCode()).isEqualTo(404);
@@ -431,7 +467,7 @@ class SweepTest {
 
     /** Last: it removes everything older than the retention, which here is every event of this class. */
     @Test
-    @Order(9)
+    @Order(10)
     void retentionRemovesOldEventsButKeepsWhatIsStillToBeDelivered() throws Exception {
         String session = "ret-" + System.nanoTime();
         String phone = newPhone();
@@ -469,7 +505,7 @@ class SweepTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void sweepSettingsThatCannotWorkStopStartUpNamingTheSetting() {
         assertThatThrownBy(() -> ConnectorHarness.start(Map.of("connector.sweep.cron-expression", "", "connector.sweep.interval", "90s")).close())
                 .hasStackTraceContaining("application.properties: connector.sweep.interval (SWEEP_INTERVAL): PT1M30S does not divide");

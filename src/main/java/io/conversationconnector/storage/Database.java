@@ -63,6 +63,20 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** The SQLSTATE of the first SQLException in the cause chain whose state starts with one of the classes, else null. */
+    static String sqlState(Throwable t, String... classes) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof SQLException s && s.getSQLState() != null) {
+                for (String prefix : classes) {
+                    if (s.getSQLState().startsWith(prefix)) {
+                        return s.getSQLState();
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
     /** A timestamptz column as an Instant, or null: the reading side of {@link InstantArgument}. */
     public static Instant instant(ResultSet rs, String column) throws SQLException {
         OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);

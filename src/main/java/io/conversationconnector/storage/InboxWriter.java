@@ -1,6 +1,5 @@
 package io.conversationconnector.storage;
 
-import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -173,21 +172,7 @@ public final class InboxWriter implements AutoCloseable {
 
     /** The SQLSTATE when the database refused a value itself (data exception 22, program limit 54), else null. */
     static String refusesTheData(Throwable e) {
-        return sqlState(e, "22", "54");
-    }
-
-    /** The SQLSTATE of the first SQLException in the cause chain whose state starts with one of the classes, else null. */
-    private static String sqlState(Throwable t, String... classes) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof SQLException s && s.getSQLState() != null) {
-                for (String prefix : classes) {
-                    if (s.getSQLState().startsWith(prefix)) {
-                        return s.getSQLState();
-                    }
-                }
-            }
-        }
-        return null;
+        return Database.sqlState(e, "22", "54");
     }
 
     /** One transaction: nonces first (a replayed one voids its unit), then every event; null outcome = replay. */
@@ -222,7 +207,7 @@ public final class InboxWriter implements AutoCloseable {
                 }
             }
         }
-        Set<String> inserted = recorder.record(h, rows, clock.instant());
+        Set<String> inserted = recorder.record(h, rows, clock.instant(), EventRecorder.Keys.MAY_BE_STORED);
         List<Outcome> outcomes = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             if (replayed[i]) {
@@ -246,7 +231,7 @@ public final class InboxWriter implements AutoCloseable {
                 return true;
             }
         }
-        return sqlState(t, "08", "57P", "53") != null;
+        return Database.sqlState(t, "08", "57P", "53") != null;
     }
 
     private static String rootMessage(Throwable t) {

@@ -16,6 +16,9 @@ import io.conversationconnector.config.Subscription;
 import io.conversationconnector.ingest.PendingEvent;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The sweeps' SQL (routes/sweeps.camel.yaml). A sweep finds candidates without locking, the router classifies
@@ -26,6 +29,9 @@ import org.jdbi.v3.core.Jdbi;
  * repeat a no-op, as for provider events.
  */
 public final class SweepStore {
+    private static final Logger LOG = LoggerFactory.getLogger(SweepStore.class);
+    private static final String UNIQUE_VIOLATION = "23505";
+
     /** Open conversations of one source idle since before the cutoff, oldest first (index conversation_idle). */
     private static final String FIND_IDLE = """
             SELECT id, provider_conversation_id, channel, contact_phone, provider_contact_id,
@@ -208,6 +214,13 @@ public final class SweepStore {
     /**
      * One transaction: the guards (row locks, in the order ingest takes them), then the events that passed, through
      * the same path as provider events (inbox, state, outbox). Returns how many events were stored.
+     * <p>
+     * A close's key (source, "connector:inactivity:" conversation and idle-since instant) can only be stored by a
+     * close of that conversation for that idle period, which its passed guard rules out: so a batch of closes is
+     * inserted as {@link EventRecorder.Keys#PROVED_NEW}. Should a key be stored all the same (a row written by
+     * hand, a future key scheme), the batch is done again the ordinary way rather than fail on every run. A
+     * window notice's key has the window's end to the millisecond while its guard compares microseconds, so
+     * notices are never proved new.
      */
     public int commit(List<Generated> generated, Instant now) throws JsonProcessingException {
         if (generated.isEmpty()) {
@@ -217,6 +230,27 @@ public final class SweepStore {
         for (Generated g : generated) {
             canonical.add(EventRecorder.canonicalJson(json, g.pending()));
         }
+        if (generated.stream().allMatch(g -> g.guard() instanceof StillIdle)) {
+            try {
+                return commit(generated, canonical, now, EventRecorder.Keys.PROVED_NEW).stored();
+            } catch (JdbiException e) {
+                if (Database.sqlState(e, UNIQUE_VIOLATION) == null) {
+                    throw e;
+                }
+            }
+            Committed again = commit(generated, canonical, now, EventRecorder.Keys.MAY_BE_STORED);
+            LOG.warn("A close's key was stored already, so its batch of {} was done again: {} stored, skipped as stored: {}",
+                    generated.size(), again.stored(), again.repeatedKeys());
+            return again.stored();
+        }
+        return commit(generated, canonical, now, EventRecorder.Keys.MAY_BE_STORED).stored();
+    }
+
+    /** What one commit stored, and the keys of the events that passed their guard but were stored already. */
+    private record Committed(int stored, List<String> repeatedKeys) {
+    }
+
+    private Committed commit(List<Generated> generated, List<String> canonical, Instant now, EventRecorder.Keys keys) {
         return jdbi.inTransaction(h -> {
             Set<Guard> passed = new HashSet<>();
             List<StillIdle> idle = new ArrayList<>();
@@ -252,7 +286,9 @@ public final class SweepStore {
                     rows.add(new EventRecorder.Row(g.pending(), canonical.get(i), g.rawJson(), "{}"));
                 }
             }
-            return recorder.record(h, rows, now).size();
+            Set<String> inserted = recorder.record(h, rows, now, keys);
+            return new Committed(inserted.size(), rows.stream().map(r -> r.pending().getEvent())
+                    .filter(e -> !inserted.contains(e.id())).map(e -> e.providerEventId()).toList());
         });
     }
 
