@@ -316,11 +316,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
     }
 
     private static Duration positiveDuration(String text, String key) {
-        Duration d = Durations.parse(text, "application.properties", key);
-        if (d.isNegative() || d.isZero()) {
-            throw new io.conversationconnector.config.ConfigException("application.properties", key, "must be longer than 0, not " + d);
-        }
-        return d;
+        return Durations.parsePositive(text, "application.properties", key);
     }
 
     /** Ties a resource's lifetime to the CamelContext: closed when the context stops, after the routes. */

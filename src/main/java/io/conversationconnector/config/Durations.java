@@ -11,7 +11,25 @@ public final class Durations {
     private Durations() {
     }
 
+    /** A duration of 0 or more; a negative one (ISO-8601 allows "-PT5M") is an error naming file and key. */
     public static Duration parse(String text, String file, String key) {
+        Duration d = parseAny(text, file, key);
+        if (d.isNegative()) {
+            throw new ConfigException(file, key, "'" + text.strip() + "' is negative; a duration here is 0 or more");
+        }
+        return d;
+    }
+
+    /** A duration longer than 0, for settings where 0 cannot work (a timeout, a tolerance, an interval). */
+    public static Duration parsePositive(String text, String file, String key) {
+        Duration d = parse(text, file, key);
+        if (d.isZero()) {
+            throw new ConfigException(file, key, "must be longer than 0, not " + text.strip());
+        }
+        return d;
+    }
+
+    private static Duration parseAny(String text, String file, String key) {
         String t = text == null ? "" : text.strip();
         Matcher m = SIMPLE.matcher(t);
         if (m.matches()) {

@@ -95,7 +95,7 @@ public final class SourcesFile {
                         + " source (allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
             }
         }
-        Duration inactivity = optionalDuration(node, at, "inactivityTimeout", null);
+        Duration inactivity = optionalPositiveDuration(node, at, "inactivityTimeout", null);
         String channel = optional(node, at, "channel");
         List<String> optOut = keywords(node, at, "optOutKeywords", KeywordDetector.DEFAULT_OPT_OUT);
         List<String> optIn = keywords(node, at, "optInKeywords", KeywordDetector.DEFAULT_OPT_IN);
@@ -103,10 +103,10 @@ public final class SourcesFile {
             case TREBLE -> new SourceConfig(id, provider, trebleAuth(node, at), null, null, null, null, null,
                     zone(node, at), channel == null ? "whatsapp" : channel, inactivity, optOut, optIn);
             case BIRD -> new SourceConfig(id, provider, List.of(), secretValue(node, at, "signingKey"),
-                    publicUrl(node, at), null, optionalDuration(node, at, "timestampTolerance", null), null,
+                    publicUrl(node, at), null, optionalPositiveDuration(node, at, "timestampTolerance", null), null,
                     java.time.ZoneOffset.UTC, channel, inactivity, optOut, optIn);
             case SINCH -> new SourceConfig(id, provider, List.of(), null, null, secretValue(node, at, "secret"),
-                    optionalDuration(node, at, "timestampTolerance", Duration.ofMinutes(5)), null,
+                    optionalPositiveDuration(node, at, "timestampTolerance", Duration.ofMinutes(5)), null,
                     java.time.ZoneOffset.UTC, channel, inactivity, optOut, optIn);
             case RASAYEL -> new SourceConfig(id, provider, List.of(), null, null, null, null,
                     secretValue(node, at, "token"), java.time.ZoneOffset.UTC, channel, inactivity, optOut, optIn);
@@ -218,8 +218,9 @@ public final class SourcesFile {
         return env.apply(v.asText(), file, at + "." + name);
     }
 
-    private Duration optionalDuration(JsonNode node, String at, String name, Duration fallback) {
+    /** An optional duration that must be longer than 0 (0 would close every conversation, or refuse every request). */
+    private Duration optionalPositiveDuration(JsonNode node, String at, String name, Duration fallback) {
         String v = optional(node, at, name);
-        return v == null ? fallback : Durations.parse(v, file, at + "." + name);
+        return v == null ? fallback : Durations.parsePositive(v, file, at + "." + name);
     }
 }

@@ -82,6 +82,15 @@ class SourcesFileTest {
                 .hasMessageContaining("sources[0].signingkey").hasMessageContaining("not a setting");
         assertThatThrownBy(() -> load("sources:\n  - id: a\n    provider: sinch\n    secret: s\n    timestampTolerance: soon\n", Map.of()))
                 .hasMessageContaining("sources[0].timestampTolerance").hasMessageContaining("not a duration");
+        // 0 would refuse every request or close every conversation at once; a negative one is no duration here.
+        assertThatThrownBy(() -> load("sources:\n  - id: a\n    provider: sinch\n    secret: s\n    timestampTolerance: 0s\n", Map.of()))
+                .hasMessageContaining("sources.yaml").hasMessageContaining("sources[0].timestampTolerance").hasMessageContaining("longer than 0");
+        assertThatThrownBy(() -> load("sources:\n  - id: a\n    provider: bird\n    signingKey: k\n    timestampTolerance: 0m\n", Map.of()))
+                .hasMessageContaining("sources[0].timestampTolerance").hasMessageContaining("longer than 0");
+        assertThatThrownBy(() -> load("sources:\n  - id: a\n    provider: rasayel\n    token: t\n    inactivityTimeout: 0s\n", Map.of()))
+                .hasMessageContaining("sources[0].inactivityTimeout").hasMessageContaining("longer than 0");
+        assertThatThrownBy(() -> load("sources:\n  - id: a\n    provider: rasayel\n    token: t\n    inactivityTimeout: -PT30M\n", Map.of()))
+                .hasMessageContaining("sources[0].inactivityTimeout").hasMessageContaining("'-PT30M' is negative");
         assertThatThrownBy(() -> load("sources:\n  - id: a\n    provider: treble\n", Map.of()))
                 .hasMessageContaining("sources[0].auth");
         assertThatThrownBy(() -> load("sources:\n  - id: a/b\n    provider: rasayel\n    token: t\n", Map.of()))

@@ -83,6 +83,10 @@ class SubscriptionsFileTest {
         Files.writeString(dir.resolve("mappings/ok.jsonata"), "{ \"phone\": contact.phone }");
         assertThat(load(base + "    mapping: mappings/ok.jsonata\n").get("a").mapping().name()).isEqualTo("mappings/ok.jsonata");
         assertThatThrownBy(() -> load(base + "    timeout: 5h\n")).hasMessageContaining("subscriptions[0].timeout");
+        assertThatThrownBy(() -> load(base + "    retrySchedule: [0s, -PT5S]\n")).hasMessageContaining("subscriptions[0].retrySchedule[1]")
+                .hasMessageContaining("'-PT5S' is negative");
+        assertThatThrownBy(() -> SubscriptionsFile.parseSchedule("0s,PT-5M", "application.properties", "connector.delivery.retry-schedule"))
+                .hasMessageContaining("connector.delivery.retry-schedule").hasMessageContaining("negative");
         assertThatThrownBy(() -> load(base + base.substring("subscriptions:\n".length()))).hasMessageContaining("duplicate id 'a'");
         assertThatThrownBy(() -> load(base + "    secrett: x\n")).hasMessageContaining("not a subscription setting");
         assertThatThrownBy(() -> load(base.replace(SECRET, "${MISSING}"))).hasMessageContaining("MISSING");
