@@ -59,6 +59,34 @@ start_crm_and_connector() {
   trap 'stop_connector; kill $CRM 2>/dev/null || true' EXIT
 }
 
+# CPU ticks (user + system, 1/CLK_TCK s) used so far by the connector JVM, its JIT compiler threads, and the
+# embedded PostgreSQL (server and backends; 0 with BENCH_DB_URL): "<connector> <jit> <postgres>".
+cpu_ticks() {
+  local stats=() jit=() postmaster p t
+  if [ -z "${BENCH_DB_URL:-}" ] && postmaster=$(head -1 "$DATA/postgres/postmaster.pid" 2>/dev/null); then
+    for p in "$postmaster" $(pgrep -P "$postmaster"); do stats+=("/proc/$p/stat"); done
+  fi
+  for t in /proc/"$PID"/task/*; do
+    case "$(cat "$t/comm" 2>/dev/null)" in "C1 Compiler"*|"C2 Compiler"*) jit+=("$t/stat");; esac
+  done
+  echo "$(ticks "/proc/$PID/stat") $(ticks ${jit[@]+"${jit[@]}"}) $(ticks ${stats[@]+"${stats[@]}"})"
+}
+
+# Sums utime + stime of /proc stat files (a process's or thread's name may hold spaces: fields are counted after
+# the name's closing parenthesis). Files that are gone count 0.
+ticks() {
+  if [ $# -eq 0 ]; then echo 0; return; fi
+  cat "$@" 2>/dev/null | awk '{sub(/.*\) /, ""); s += $12 + $13} END {print s + 0}'
+}
+
+# Seconds of CPU between two cpu_ticks readings taken ms milliseconds apart, and the cores they kept busy on average.
+cpu_between() {
+  awk -v hz="$(getconf CLK_TCK)" -v a="$1" -v b="$2" -v ms="$3" 'BEGIN {
+    split(a, x); split(b, y)
+    printf "connector=%.2f s (JIT compilers %.2f s), postgres=%.2f s, over %.2f s: %.2f cores\n",
+      (y[1] - x[1]) / hz, (y[2] - x[2]) / hz, (y[3] - x[3]) / hz, ms / 1000, (y[1] - x[1] + y[3] - x[3]) / hz * 1000 / ms }'
+}
+
 # The requests of a LATENCY_LOG (bench/LoadDriver.java) sent from one epoch-millisecond instant to another: prints
 # "<requests> <p99 ms> <max ms>", the p99 taken as LoadDriver takes it (the value at index floor(0.99 n) of the sorted
 # latencies).

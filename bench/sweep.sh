@@ -7,7 +7,8 @@
 # 2. the same load again, and after SWEEP_AFTER s one sweep (POST /api/sweeps/inactivity/run) that closes the idle
 #    conversations, stores their conversation.closed events and enqueues them for the (paused) subscription.
 #    "during the sweep" is the p99 of the requests sent between the sweep's start and its end (LoadDriver's
-#    LATENCY_LOG), to compare with the p99 of step 1.
+#    LATENCY_LOG), to compare with the p99 of step 1. Both steps also print the CPU the connector (its JIT
+#    compilers apart) and PostgreSQL used, and the cores that makes on average (the load driver not counted).
 # The sweep's own timer is off (SWEEP_CRON far in the future), so only these runs sweep.
 #   bench/sweep.sh
 #   RATE=500 bench/sweep.sh
@@ -47,15 +48,21 @@ if [ "$WARMUP_IDLE" -gt 0 ]; then
 fi
 bench_java bench/SeedWindows.java "$PG_URL" "$CONVERSATIONS" "$IDLE"
 echo "== $(nproc) cores; $CONVERSATIONS open conversations, $IDLE idle; ingest at $RATE/s without a sweep"
+CPU_BEFORE=$(cpu_ticks)
+LOAD_START=$(date +%s%3N)
 load "$((FIRST_WARMUP + WARMUP))" "$DURATION"
+echo "CPU of that run, for comparison: $(cpu_between "$CPU_BEFORE" "$(cpu_ticks)" $(($(date +%s%3N) - LOAD_START)))"
 echo "== the same load, with one inactivity sweep starting $((WARMUP + SWEEP_AFTER)) s in"
 load "$WARMUP" "$DURATION" "$DATA/latency.log" &
 LOAD=$!
 sleep $((WARMUP + SWEEP_AFTER))
+CPU_BEFORE=$(cpu_ticks)
 SWEEP_START=$(date +%s%3N)
 SWEEP=$(sweep)
 SWEEP_END=$(date +%s%3N)
+CPU_AFTER=$(cpu_ticks)
 echo "sweep: $SWEEP"
+echo "CPU while the sweep ran (ingest included): $(cpu_between "$CPU_BEFORE" "$CPU_AFTER" $((SWEEP_END - SWEEP_START)))"
 wait $LOAD
 read -r REQUESTS P99 MAX <<< "$(latency_between "$DATA/latency.log" "$SWEEP_START" "$SWEEP_END")"
 echo "during the sweep ($REQUESTS requests): latency_ms p99=$P99 max=$MAX"
