@@ -50,6 +50,7 @@ import io.conversationconnector.storage.EmbeddedServerHealthCheck;
 import io.conversationconnector.storage.InboxWriter;
 import io.conversationconnector.storage.OptOutStore;
 import io.conversationconnector.storage.SweepStore;
+import io.conversationconnector.state.WindowRules;
 import io.conversationconnector.sweep.ClusteredQuartz;
 import io.conversationconnector.sweep.SweepSchedule;
 import io.conversationconnector.sweep.Sweeps;
@@ -190,6 +191,12 @@ public class ConnectorConfiguration implements CamelConfiguration {
         Duration inactivityDefault = defaultInactivityTimeout == null || defaultInactivityTimeout.isBlank() ? null
                 : positiveDuration(defaultInactivityTimeout, "connector.sweep.inactivity-timeout (INACTIVITY_TIMEOUT)");
         Duration expiringLead = positiveDuration(windowExpiringLead, "connector.sweep.window-expiring-lead (WINDOW_EXPIRING_LEAD)");
+        if (expiringLead.compareTo(WindowRules.CUSTOMER_SERVICE) >= 0) {
+            // Every customer-service window would be "expiring" from its first message on.
+            throw new io.conversationconnector.config.ConfigException("application.properties",
+                    "connector.sweep.window-expiring-lead (WINDOW_EXPIRING_LEAD)",
+                    "must be shorter than the 24 h customer-service window, not " + windowExpiringLead.strip());
+        }
         Duration retentionAge = positiveDuration(retention, "connector.retention.age (RETENTION)");
         Duration metricsRefresh = positiveDuration(metricsRefreshInterval, "connector.metrics.refresh-interval");
         PrometheusMeterRegistry meters = prometheusRegistry(context);

@@ -513,5 +513,7 @@ class SweepTest {
                 .hasStackTraceContaining("connector.sweep.cron-expression (SWEEP_CRON): 'every minute' is not a Quartz cron expression");
         assertThatThrownBy(() -> ConnectorHarness.start(Map.of("connector.sweep.window-expiring-lead", "0s")).close())
                 .hasStackTraceContaining("connector.sweep.window-expiring-lead (WINDOW_EXPIRING_LEAD): must be longer than 0");
+        assertThatThrownBy(() -> ConnectorHarness.start(Map.of("connector.sweep.window-expiring-lead", "24h")).close())
+                .hasStackTraceContaining("connector.sweep.window-expiring-lead (WINDOW_EXPIRING_LEAD): must be shorter than the 24 h");
     }
 }
