@@ -66,6 +66,7 @@ pick() { grep -h -E "$2" "$LOGS/$1.txt" | head -${3:-1} | sed 's/|/\\|/g' | tr '
   echo "| backlog drain after an outage | \`bench/drain.sh\` | $(pick drain '^backlog=') $(pick drain 'drain_per_s') |"
   echo "| inactivity sweep, 100k idle of 1M | \`bench/sweep.sh\` | $(pick sweep '^sweep:') |"
   echo "| ingest at 1,000/s: p99 without a sweep (60 s warm-up) · whole run with the sweep · requests sent during the sweep | \`bench/sweep.sh\` | $(pick sweep 'latency_ms' 3) |"
+  echo "| CPU of connector and PostgreSQL: ingest at 1,000/s alone · while the sweep ran | \`bench/sweep.sh\` | $(pick sweep '^CPU' 2) |"
   echo "| connector peak RSS (JVM) | each run | ingest $(pick ingest 'peak_rss') · delivery $(pick delivery 'peak_rss') · sweep $(pick sweep 'peak_rss') |"
 } > BENCHMARKS.md
 echo; cat BENCHMARKS.md
