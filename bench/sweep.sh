@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Inactivity sweep benchmark: CONVERSATIONS open conversations (default 1,000,000) of which IDLE (100,000) have
 # been idle past their source's inactivityTimeout, seeded straight into the database (bench/SeedWindows.java).
-# 0. Warm-up, as a running connector is: FIRST_WARMUP s of ingest at RATE/s, with one sweep of WARMUP_IDLE
-#    (20,000) idle conversations halfway (reported as "warm-up sweep"; the JIT compiles the sweep's code then).
+# 0. Warm-up, as a running connector is: FIRST_WARMUP s of ingest at RATE/s, with WARMUP_SWEEPS (1) sweeps of
+#    WARMUP_IDLE (20,000) idle conversations each, spread over it (reported as "warm-up sweep"; the JIT compiles
+#    the sweep's code then; one of 20,000 leaves part of it to C1, see README).
 # 1. ingest p99 at RATE webhooks/s without a sweep (bench/LoadDriver.java, DURATION s after WARMUP s);
 # 2. the same load again, and after SWEEP_AFTER s one sweep (POST /api/sweeps/inactivity/run) that closes the idle
 #    conversations, stores their conversation.closed events and enqueues them for the (paused) subscription.
@@ -14,12 +15,14 @@
 #   RATE=500 bench/sweep.sh
 #   WARMUP_IDLE=0 FIRST_WARMUP=5 bench/sweep.sh      # the first sweep of a cold JVM
 #   IDLE_SPREAD=1 bench/sweep.sh                     # idle conversations every 10th row, not the first 100,000
+#   WARMUP_SWEEPS=3 WARMUP_IDLE=100000 FIRST_WARMUP=120 bench/sweep.sh   # a connector that has swept 300,000 already
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 CONVERSATIONS=${CONVERSATIONS:-1000000}
 IDLE=${IDLE:-100000}
 WARMUP_IDLE=${WARMUP_IDLE:-20000}
+WARMUP_SWEEPS=${WARMUP_SWEEPS:-1}
 RATE=${RATE:-1000}
 DURATION=${DURATION:-25}
 WARMUP=${WARMUP:-5}
@@ -38,11 +41,16 @@ sweep() {
 }
 if [ "$WARMUP_IDLE" -gt 0 ]; then
   bench_java bench/SeedWindows.java "$PG_URL" "$WARMUP_IDLE" "$WARMUP_IDLE" warmup
-  echo "== warm-up: ingest at $RATE/s for $FIRST_WARMUP s, one sweep of $WARMUP_IDLE idle conversations halfway"
+  echo "== warm-up: ingest at $RATE/s for $FIRST_WARMUP s, $WARMUP_SWEEPS sweep(s) of $WARMUP_IDLE idle conversations spread over it"
   load 0 "$FIRST_WARMUP" > /dev/null &
   LOAD=$!
-  sleep $((FIRST_WARMUP / 2))
-  echo "warm-up sweep: $(sweep)"
+  for k in $(seq 1 "$WARMUP_SWEEPS"); do
+    if [ "$k" -gt 1 ]; then  # the next set to close, under its own prefix (warmupb, warmupc, ...)
+      bench_java bench/SeedWindows.java "$PG_URL" "$WARMUP_IDLE" "$WARMUP_IDLE" "warmup$(printf "\\$(printf %o $((96 + k)))")" > /dev/null
+    fi
+    sleep $((FIRST_WARMUP / (WARMUP_SWEEPS + 1)))
+    echo "warm-up sweep: $(sweep)"
+  done
   wait $LOAD
   FIRST_WARMUP=0
 fi
