@@ -246,8 +246,17 @@ public final class SweepStore {
         return commit(generated, canonical, now, EventRecorder.Keys.MAY_BE_STORED).stored();
     }
 
-    /** What one commit stored, and the keys of the events that passed their guard but were stored already. */
-    private record Committed(int stored, List<String> repeatedKeys) {
+    /** What one commit passed to the inbox, and which of those were new. */
+    private record Committed(List<EventRecorder.Row> rows, Set<String> inserted) {
+        int stored() {
+            return inserted.size();
+        }
+
+        /** The keys of the events that passed their guard but were stored already (for the warning only). */
+        List<String> repeatedKeys() {
+            return rows.stream().map(r -> r.pending().getEvent()).filter(e -> !inserted.contains(e.id()))
+                    .map(e -> e.providerEventId()).toList();
+        }
     }
 
     private Committed commit(List<Generated> generated, List<String> canonical, Instant now, EventRecorder.Keys keys) {
@@ -286,9 +295,7 @@ public final class SweepStore {
                     rows.add(new EventRecorder.Row(g.pending(), canonical.get(i), g.rawJson(), "{}"));
                 }
             }
-            Set<String> inserted = recorder.record(h, rows, now, keys);
-            return new Committed(inserted.size(), rows.stream().map(r -> r.pending().getEvent())
-                    .filter(e -> !inserted.contains(e.id())).map(e -> e.providerEventId()).toList());
+            return new Committed(rows, recorder.record(h, rows, now, keys));
         });
     }
 
