@@ -35,7 +35,7 @@ stop_connector() {
   if [ -r "/proc/$PID/status" ]; then
     echo "connector_peak_rss_mib=$(( $(awk '/VmHWM/ {print $2}' "/proc/$PID/status") / 1024 ))"
     # CPU time of the connector JVM since start (user + system), steadier than throughput on a drifting machine.
-    echo "connector_cpu_s=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$PID/stat")"
+    echo "connector_cpu_s=$(ticks "/proc/$PID/stat" | awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", $1 / hz}')"
   fi
   kill "$PID" 2>/dev/null || true
   wait "$PID" 2>/dev/null || true
