@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.conversationconnector.storage.EmbeddedDatabase;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -101,19 +102,14 @@ class CrashRecoveryTest {
      */
     static void stopLeftoverPostgres(Path dataDir) {
         try {
-            if (Files.exists(dataDir.resolve("postgres").resolve("postmaster.pid"))) {
-                ProcessHandle.of(postmasterPid(dataDir)).filter(ProcessHandle::isAlive).ifPresent(p -> {
-                    p.destroy();
-                    p.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join();
-                });
-            }
+            EmbeddedDatabase.stopLeftoverServer(dataDir);
         } catch (Exception e) {
             // best effort: the test's own assertion failure is the interesting one
         }
     }
 
     static long postmasterPid(Path dataDir) throws Exception {
-        return Long.parseLong(Files.readAllLines(dataDir.resolve("postgres").resolve("postmaster.pid")).get(0).strip());
+        return EmbeddedDatabase.runningServer(dataDir).orElseThrow(() -> new AssertionError("no PostgreSQL server runs in " + dataDir)).pid();
     }
 
     static int postmasterPort(Path dataDir) throws Exception {

@@ -83,7 +83,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     private static EmbeddedPostgres startServer(Path pgData, int port) throws IOException {
-        stopLeftoverServer(pgData);
+        stopServer(pgData);
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(pgData)
                 .setCleanDataDirectory(false)
@@ -126,6 +126,19 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return server.isAlive();
     }
 
+    /**
+     * The live PostgreSQL server holding a connector's DATA_DIR, if any; with {@link #stopLeftoverServer(Path)},
+     * for whoever runs a connector as a separate process and must not leave its server behind (the tests).
+     */
+    public static Optional<ProcessHandle> runningServer(Path dataDir) throws IOException {
+        return serverOf(dataDir.resolve("postgres").toAbsolutePath());
+    }
+
+    /** Shuts down the PostgreSQL server a killed connector left holding DATA_DIR, if any. */
+    public static void stopLeftoverServer(Path dataDir) throws IOException {
+        stopServer(dataDir.resolve("postgres").toAbsolutePath());
+    }
+
     /** The live PostgreSQL server whose pid postmaster.pid names, if any (a pid file can outlive its server). */
     private static Optional<ProcessHandle> serverOf(Path pgData) throws IOException {
         Path pidFile = pgData.resolve("postmaster.pid");
@@ -147,7 +160,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     /** If a live PostgreSQL server holds pgData, shuts it down cleanly. */
-    static void stopLeftoverServer(Path pgData) throws IOException {
+    private static void stopServer(Path pgData) throws IOException {
         Optional<ProcessHandle> process = serverOf(pgData);
         if (process.isEmpty()) {
             return; // no pid file, or a stale one: PostgreSQL recovers from it by itself
