@@ -3,7 +3,7 @@
 # been idle past their source's inactivityTimeout, seeded straight into the database (bench/SeedWindows.java).
 # 0. Warm-up, as a running connector is: FIRST_WARMUP s of ingest at RATE/s, with WARMUP_SWEEPS (1) sweeps of
 #    WARMUP_IDLE (20,000) idle conversations each, spread over it (reported as "warm-up sweep"; the JIT compiles
-#    the sweep's code then; one of 20,000 leaves part of it to C1, see README).
+#    the sweep's code then; one of 20,000 leaves part of it to C1, see bench/SWEEP-NOTES.md).
 # 1. ingest p99 at RATE webhooks/s without a sweep (bench/LoadDriver.java, DURATION s after WARMUP s);
 # 2. the same load again, and after SWEEP_AFTER s one sweep (POST /api/sweeps/inactivity/run) that closes the idle
 #    conversations, stores their conversation.closed events and enqueues them for the (paused) subscription.
