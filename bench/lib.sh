@@ -69,7 +69,13 @@ cpu_ticks() {
   for t in /proc/"$PID"/task/*; do
     case "$(cat "$t/comm" 2>/dev/null)" in "C1 Compiler"*|"C2 Compiler"*) jit+=("$t/stat");; esac
   done
-  echo "$(ticks "/proc/$PID/stat") $(ticks ${jit[@]+"${jit[@]}"}) $(ticks ${stats[@]+"${stats[@]}"})"
+  echo "$(ticks "/proc/$PID/stat") $(ticks ${jit[@]+"${jit[@]}"}) $(ticks ${stats[@]+"${stats[@]}"}) $(cpu_pressure_us)"
+}
+
+# Microseconds in which some task, on the whole machine, was ready to run but waited for a core (Linux PSI,
+# /proc/pressure/cpu; 0 where the kernel has none).
+cpu_pressure_us() {
+  if [ -r /proc/pressure/cpu ]; then awk -F'total=' '/^some/ {print $2 + 0}' /proc/pressure/cpu; else echo 0; fi
 }
 
 # Sums utime + stime of /proc stat files (a process's or thread's name may hold spaces: fields are counted after
@@ -79,12 +85,14 @@ ticks() {
   cat "$@" 2>/dev/null | awk '{sub(/.*\) /, ""); s += $12 + $13} END {print s + 0}'
 }
 
-# Seconds of CPU between two cpu_ticks readings taken ms milliseconds apart, and the cores they kept busy on average.
+# Seconds of CPU between two cpu_ticks readings taken ms milliseconds apart, the cores they kept busy on average, and
+# the share of that time in which some task waited for a core.
 cpu_between() {
   awk -v hz="$(getconf CLK_TCK)" -v a="$1" -v b="$2" -v ms="$3" 'BEGIN {
     split(a, x); split(b, y)
-    printf "connector=%.2f s (JIT compilers %.2f s), postgres=%.2f s, over %.2f s: %.2f cores\n",
-      (y[1] - x[1]) / hz, (y[2] - x[2]) / hz, (y[3] - x[3]) / hz, ms / 1000, (y[1] - x[1] + y[3] - x[3]) / hz * 1000 / ms }'
+    printf "connector=%.2f s (JIT compilers %.2f s), postgres=%.2f s, over %.2f s: %.2f cores; some task waited for a core %.0f %% of the time\n",
+      (y[1] - x[1]) / hz, (y[2] - x[2]) / hz, (y[3] - x[3]) / hz, ms / 1000, (y[1] - x[1] + y[3] - x[3]) / hz * 1000 / ms,
+      (y[4] - x[4]) / 10 / ms }'
 }
 
 # The requests of a LATENCY_LOG (bench/LoadDriver.java) sent from one epoch-millisecond instant to another: prints
@@ -93,6 +101,13 @@ cpu_between() {
 latency_between() {
   awk -v a="$2" -v b="$3" '$1 >= a && $1 <= b {print $2}' "$1" | sort -n \
     | awk '{v[NR] = $1} END {i = int(0.99 * NR) + 1; if (i > NR) i = NR; printf "%d %.2f %.2f\n", NR, v[i] / 1000, v[NR] / 1000}'
+}
+
+# How the requests of a LATENCY_LOG sent from one epoch-millisecond instant to another that took at least ms
+# milliseconds spread over that span, by whole second since its start: "0:12 1:0 2:3 ...".
+slow_by_second() {
+  awk -v a="$2" -v b="$3" -v ms="$4" '$1 >= a && $1 <= b {n = int(($1 - a) / 1000); if (n > last) last = n; if ($2 >= ms * 1000) c[n]++}
+    END {for (i = 0; i <= last; i++) printf "%s%d:%d", (i ? " " : ""), i, c[i] + 0; print ""}' "$1"
 }
 
 # bench/LoadDriver.java against bench/sweep-config's two sources, paced to RATE webhooks/s over CONCURRENCY

@@ -58,7 +58,9 @@ bench_java bench/SeedWindows.java "$PG_URL" "$CONVERSATIONS" "$IDLE"
 echo "== $(nproc) cores; $CONVERSATIONS open conversations, $IDLE idle; ingest at $RATE/s without a sweep"
 CPU_BEFORE=$(cpu_ticks)
 LOAD_START=$(date +%s%3N)
-load "$((FIRST_WARMUP + WARMUP))" "$DURATION"
+BASELINE=$(load "$((FIRST_WARMUP + WARMUP))" "$DURATION")
+echo "$BASELINE"
+BASE_P99=$(grep -o 'p99=[0-9.]*' <<< "$BASELINE" | head -1 | cut -d= -f2)
 echo "CPU of that run, for comparison: $(cpu_between "$CPU_BEFORE" "$(cpu_ticks)" $(($(date +%s%3N) - LOAD_START)))"
 echo "== the same load, with one inactivity sweep starting $((WARMUP + SWEEP_AFTER)) s in"
 load "$WARMUP" "$DURATION" "$DATA/latency.log" &
@@ -74,5 +76,7 @@ echo "CPU while the sweep ran (ingest included): $(cpu_between "$CPU_BEFORE" "$C
 wait $LOAD
 read -r REQUESTS P99 MAX <<< "$(latency_between "$DATA/latency.log" "$SWEEP_START" "$SWEEP_END")"
 echo "during the sweep ($REQUESTS requests): latency_ms p99=$P99 max=$MAX"
+TWICE=$(awk -v p="$BASE_P99" 'BEGIN {printf "%.2f", 2 * p}')
+echo "requests of $TWICE ms or more (twice the p99 without a sweep), by second of the sweep: $(slow_by_second "$DATA/latency.log" "$SWEEP_START" "$SWEEP_END" "$TWICE")"
 echo "queued for the paused subscription (warm-up sweep included): $(curl -sS -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$HTTP_PORT/api/subscriptions" \
   | grep -o '"backlog":[0-9]*' | head -1)"
