@@ -167,7 +167,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
         ProcessHandle handle = process.get();
         long pid = handle.pid();
-        LOG.warn("A PostgreSQL server (pid {}) from an earlier run still holds {}; stopping it before starting", pid, pgData);
+        LOG.warn("A PostgreSQL server (pid {}) from an earlier run still holds {}; stopping it", pid, pgData);
         handle.destroy(); // SIGTERM: smart shutdown; its old clients died with the previous connector
         try {
             handle.onExit().get(60, TimeUnit.SECONDS);
