@@ -60,7 +60,8 @@ start_crm_and_connector() {
 }
 
 # CPU ticks (user + system, 1/CLK_TCK s) used so far by the connector JVM, its JIT compiler threads, and the
-# embedded PostgreSQL (server and backends; 0 with BENCH_DB_URL): "<connector> <jit> <postgres>".
+# embedded PostgreSQL (server and backends; 0 with BENCH_DB_URL), then the machine's CPU pressure so far
+# (cpu_pressure_us): "<connector> <jit> <postgres> <pressure µs>".
 cpu_ticks() {
   local stats=() jit=() postmaster p t
   if [ -z "${BENCH_DB_URL:-}" ] && postmaster=$(head -1 "$DATA/postgres/postmaster.pid" 2>/dev/null); then

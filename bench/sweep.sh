@@ -9,7 +9,9 @@
 #    conversations, stores their conversation.closed events and enqueues them for the (paused) subscription.
 #    "during the sweep" is the p99 of the requests sent between the sweep's start and its end (LoadDriver's
 #    LATENCY_LOG), to compare with the p99 of step 1. Both steps also print the CPU the connector (its JIT
-#    compilers apart) and PostgreSQL used, and the cores that makes on average (the load driver not counted).
+#    compilers apart) and PostgreSQL used, the cores that makes on average (the load driver not counted) and the
+#    share of the time some task waited for a core; a last line shows how the requests over twice the p99 of
+#    step 1 spread over the sweep, second by second.
 # The sweep's own timer is off (SWEEP_CRON far in the future), so only these runs sweep.
 #   bench/sweep.sh
 #   RATE=500 bench/sweep.sh
