@@ -6,7 +6,12 @@ import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -142,6 +147,42 @@ class ConversationStateTest {
         assertThat(types).containsExactly("message.inbound", "message.delivered", "message.inbound", "conversation.closed", "message.inbound");
         assertThat(get("/api/conversations?contact=" + phone.replace("+", "%2B") + "&status=open").get("count").asInt()).isEqualTo(1);
         assertThat(get("/api/conversations?contact=" + phone.replace("+", "%2B") + "&status=closed").get("count").asInt()).isZero();
+    }
+
+    /**
+     * Many webhooks about one conversation at once: both group-commit writers change its conversation and window rows
+     * concurrently, and one batch may carry several changes of the same row. None may deadlock or be refused, and the
+     * latest message must win whatever order the batches commit in.
+     */
+    @Test
+    void concurrentMessagesOfOneConversationAreAllStored() throws Exception {
+        String phone = newPhone();
+        String conversation = "sinch-conv-busy-" + System.nanoTime();
+        Instant first = Instant.now().minusSeconds(600).truncatedTo(ChronoUnit.SECONDS);
+        int threads = 12;
+        int perThread = 20;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<Integer>> statuses = new ArrayList<>();
+        for (int i = 0; i < threads * perThread; i++) {
+            int k = i;
+            statuses.add(pool.submit(() -> {
+                ObjectNode body = sinchInbound(phone, conversation + "-m" + k, first.plusSeconds(k), "message " + k);
+                ((ObjectNode) body.get("message")).put("conversation_id", conversation);
+                Webhooks.Request r = sinch(body);
+                return app.post(r.path(), r.headers(), r.body()).statusCode();
+            }));
+        }
+        pool.shutdown();
+        List<Integer> answers = new ArrayList<>();
+        for (Future<Integer> s : statuses) {
+            answers.add(s.get());
+        }
+        assertThat(answers).as("every webhook stored, none refused").containsOnly(202);
+        JsonNode c = conversationOf("sinch-test", conversation);
+        assertThat(c.get("events")).hasSize(threads * perThread);
+        Instant last = first.plusSeconds(threads * perThread - 1);
+        assertThat(c.get("lastInboundAt").asText()).isEqualTo(last.toString());
+        assertThat(get("/api/contacts/" + phone.replace("+", "%2B") + "/window").get("lastInboundAt").asText()).isEqualTo(last.toString());
     }
 
     @Test
