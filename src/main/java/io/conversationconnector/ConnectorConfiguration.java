@@ -44,6 +44,7 @@ import io.conversationconnector.mapping.sinch.SinchMapper;
 import io.conversationconnector.mapping.treble.TrebleMapper;
 import io.conversationconnector.state.KeywordOptOuts;
 import io.conversationconnector.state.StateRules;
+import io.conversationconnector.storage.BackgroundPriority;
 import io.conversationconnector.storage.Database;
 import io.conversationconnector.storage.DatabaseHealthCheck;
 import io.conversationconnector.storage.EmbeddedServerHealthCheck;
@@ -74,6 +75,8 @@ import org.slf4j.LoggerFactory;
 @Configuration
 public class ConnectorConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectorConfiguration.class);
+    /** The sweeps that may run at once (inactivity, windows, retention): one Quartz thread each, and workers connections each. */
+    private static final int SWEEP_KINDS = 3;
 
     @PropertyInject("connector.config-dir")
     String configDir;
@@ -127,6 +130,8 @@ public class ConnectorConfiguration implements CamelConfiguration {
     int sweepBatchSize;
     @PropertyInject(value = "connector.sweep.workers", defaultValue = "1")
     int sweepWorkers;
+    @PropertyInject(value = BackgroundPriority.SETTING, defaultValue = "19")
+    int sweepDatabaseNice;
     @PropertyInject(value = "connector.sweep.scheduler-name", defaultValue = "conversation-connector")
     String schedulerName;
     @PropertyInject(value = "connector.retention.age", defaultValue = "30d")
@@ -178,6 +183,10 @@ public class ConnectorConfiguration implements CamelConfiguration {
         atLeastOne("connector.delivery.in-flight", deliveryInFlight);
         atLeastOne("connector.sweep.batch-size", sweepBatchSize);
         atLeastOne("connector.sweep.workers", sweepWorkers);
+        if (sweepDatabaseNice < 0 || sweepDatabaseNice > 19) {
+            throw new io.conversationconnector.config.ConfigException("application.properties", BackgroundPriority.SETTING,
+                    "must be 0 (normal priority) to 19 (the lowest), not " + sweepDatabaseNice);
+        }
         // Checked before the database starts: a wrong setting stops start-up naming it.
         new ListenAddress(httpHost, httpPort, "camel.server.port (HTTP_PORT)").requireFree();
         if (managementEnabled) {
@@ -203,7 +212,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
         ConnectorMetrics metrics = new ConnectorMetrics(meters, sources.keySet(), subscriptions.keySet());
         RequestOutcomes requestOutcomes = new RequestOutcomes(metrics);
         Database database = Database.start(new Database.Settings(dbUrl, dbUser, dbPassword, Path.of(dataDir),
-                embeddedDbPort, poolSize, connectionTimeoutMs, meters));
+                embeddedDbPort, poolSize, connectionTimeoutMs, SWEEP_KINDS * sweepWorkers, sweepDatabaseNice, meters));
         manage(context, "database", database);
         InboxWriter inbox = new InboxWriter(database.jdbi(), subscriptions.values(), clock, json,
                 new InboxWriter.Settings(writers, maxBatch, queueCapacity, Duration.ofMillis(commitTimeoutMs)));
@@ -269,15 +278,15 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.getRegistry().bind("adminApi", new AdminApi(database.jdbi(), optOuts, clock, json));
 
         // Sweeps: Quartz's clustered job store lives in the same database; the scheduler stops before it closes.
-        // One Quartz thread per timer of routes/sweeps.camel.yaml (inactivity, windows, retention).
-        org.quartz.impl.StdSchedulerFactory quartz = ClusteredQuartz.factory(schedulerName, database.dataSource(), 3);
+        // One Quartz thread per timer of routes/sweeps.camel.yaml.
+        org.quartz.impl.StdSchedulerFactory quartz = ClusteredQuartz.factory(schedulerName, database.dataSource(), SWEEP_KINDS);
         context.getComponent("quartz", org.apache.camel.component.quartz.QuartzComponent.class).setSchedulerFactory(quartz);
         manage(context, "sweep-scheduler", () -> {
             for (org.quartz.Scheduler scheduler : quartz.getAllSchedulers()) {
                 scheduler.shutdown(true);
             }
         });
-        Sweeps sweeps = new Sweeps(new SweepStore(database.jdbi(), subscriptions.values(), json), sources, inactivityDefault,
+        Sweeps sweeps = new Sweeps(new SweepStore(database.sweepJdbi(), subscriptions.values(), json), sources, inactivityDefault,
                 expiringLead, retentionAge, sweepBatchSize, sweepWorkers, clock, json, metrics);
         // The batches of one sweep run are committed in parallel (disjoint rows, each its own transaction).
         context.getRegistry().bind("sweepWorkers", context.getExecutorServiceManager().newFixedThreadPool(this, "sweep-worker", sweepWorkers));

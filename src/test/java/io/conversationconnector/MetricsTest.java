@@ -138,6 +138,7 @@ class MetricsTest {
         assertThat(after.delta(before, "connector_sweep_runs_total", "sweep=\"windows\"")).isEqualTo(1);
         assertThat(after.delta(before, "connector_sweep_duration_seconds_count", "sweep=\"windows\"")).isEqualTo(1);
         assertThat(after.value("hikaricp_connections_max", "pool=\"connector-db\"")).isEqualTo(16);
+        assertThat(after.value("hikaricp_connections_max", "pool=\"connector-sweeps\"")).as("3 sweeps x 1 worker").isEqualTo(3);
         assertThat(after.value("jvm_memory_used_bytes", "area=\"heap\"")).isGreaterThan(0);
         assertThat(after.text).contains("# TYPE connector_ingest_duration_seconds histogram");
     }

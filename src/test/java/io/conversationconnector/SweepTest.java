@@ -515,5 +515,47 @@ class SweepTest {
                 .hasStackTraceContaining("connector.sweep.window-expiring-lead (WINDOW_EXPIRING_LEAD): must be longer than 0");
         assertThatThrownBy(() -> ConnectorHarness.start(Map.of("connector.sweep.window-expiring-lead", "24h")).close())
                 .hasStackTraceContaining("connector.sweep.window-expiring-lead (WINDOW_EXPIRING_LEAD): must be shorter than the 24 h");
+        assertThatThrownBy(() -> ConnectorHarness.start(Map.of("connector.sweep.database-nice", "20")).close())
+                .hasStackTraceContaining("application.properties: connector.sweep.database-nice: must be 0 (normal priority) to 19");
+    }
+
+    /**
+     * Sweeps have their own pool, and on the embedded server its backends run at nice 19 (their scheduling group's
+     * where the kernel groups tasks by session, their own otherwise), while the backends serving ingest are left at 0.
+     */
+    @Test
+    @Order(11)
+    void sweepsRunOnTheirOwnLowPriorityDatabaseSessions() throws Exception {
+        runSweep("inactivity");
+        List<Map<String, Object>> backends = app.jdbi().withHandle(h -> h.createQuery(
+                "SELECT pid, application_name FROM pg_stat_activity WHERE application_name LIKE 'conversation-connector%'")
+                .mapToMap().list());
+        List<Long> sweeps = pids(backends, "conversation-connector-sweeps");
+        List<Long> others = pids(backends, "conversation-connector");
+        assertThat(sweeps).as("the sweeps' pool's backends").isNotEmpty();
+        assertThat(others).as("the main pool's backends").isNotEmpty();
+        for (long pid : sweeps) {
+            assertThat(schedulingNice(pid)).as("sweep backend %d", pid).isEqualTo(19);
+        }
+        for (long pid : others) {
+            assertThat(schedulingNice(pid)).as("ingest/delivery backend %d", pid).isZero();
+        }
+    }
+
+    static List<Long> pids(List<Map<String, Object>> backends, String applicationName) {
+        return backends.stream().filter(b -> applicationName.equals(b.get("application_name")))
+                .map(b -> ((Number) b.get("pid")).longValue()).toList();
+    }
+
+    /** The nice that decides the process's share of CPU: its autogroup's when autogroups are on, else its own. */
+    static int schedulingNice(long pid) throws java.io.IOException {
+        Path proc = Path.of("/proc", Long.toString(pid));
+        if (Files.readString(Path.of("/proc/sys/kernel/sched_autogroup_enabled")).strip().equals("1")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("nice (-?\\d+)").matcher(Files.readString(proc.resolve("autogroup")));
+            assertThat(m.find()).isTrue();
+            return Integer.parseInt(m.group(1));
+        }
+        String stat = Files.readString(proc.resolve("stat"));
+        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
     }
 }

@@ -1,6 +1,7 @@
 package io.conversationconnector.storage;
 
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -17,13 +18,16 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.argument.AbstractArgumentFactory;
 import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.config.ConfigRegistry;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The connector's PostgreSQL: external when DB_URL is set, otherwise embedded under DATA_DIR. A HikariCP pool
  * whose connection timeout is short, so an unreachable database turns into a prompt 503 rather than a hang.
- * Flyway applies the schema at start-up.
+ * Flyway applies the schema at start-up. Sweeps have a pool of their own ({@link #sweepJdbi()}): they never take
+ * a connection ingest or delivery is waiting for, and on the embedded server their backends run at a lower CPU
+ * priority ({@link BackgroundPriority}).
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
@@ -31,20 +35,33 @@ public final class Database implements AutoCloseable {
     private final EmbeddedDatabase embedded;
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
+    private final HikariDataSource sweepSource;
+    private final Jdbi sweepJdbi;
 
-    /** @param meters where the pool's metrics (hikaricp_*) go; null for none */
+    /**
+     * @param sweepPoolSize connections of the sweeps' pool
+     * @param sweepNice the nice value of the embedded server's sweep backends, 0 to leave them as they are
+     * @param meters where the pools' metrics (hikaricp_*) go; null for none
+     */
     public record Settings(String url, String user, String password, Path dataDir, int embeddedPort, int poolSize,
-                           long connectionTimeoutMillis, io.micrometer.core.instrument.MeterRegistry meters) {
+                           long connectionTimeoutMillis, int sweepPoolSize, int sweepNice,
+                           io.micrometer.core.instrument.MeterRegistry meters) {
     }
 
-    private Database(EmbeddedDatabase embedded, HikariDataSource dataSource) {
+    private Database(EmbeddedDatabase embedded, HikariDataSource dataSource, HikariDataSource sweepSource) {
         this.embedded = embedded;
         this.dataSource = dataSource;
-        this.jdbi = Jdbi.create(dataSource);
+        this.sweepSource = sweepSource;
+        this.jdbi = withConnectorSettings(Jdbi.create(dataSource));
+        this.sweepJdbi = withConnectorSettings(Jdbi.create(sweepSource));
+    }
+
+    private static Jdbi withConnectorSettings(Jdbi jdbi) {
         // Jdbi puts the statement and its bound values (payloads, phones) in exception messages, which get logged.
         jdbi.getConfig(org.jdbi.v3.core.statement.StatementExceptions.class)
                 .setMessageRendering(org.jdbi.v3.core.statement.StatementExceptions.MessageRendering.NONE);
         jdbi.registerArgument(new InstantArgument());
+        return jdbi;
     }
 
     /**
@@ -113,18 +130,71 @@ public final class Database implements AutoCloseable {
         config.addDataSourceProperty("ApplicationName", "conversation-connector");
         // Keep bound values (payloads, phone numbers) out of driver exception messages and so out of logs.
         config.addDataSourceProperty("logServerErrorDetail", "false");
-        HikariDataSource dataSource;
+        HikariDataSource dataSource = null;
+        HikariDataSource sweepSource;
         try {
             dataSource = new HikariDataSource(config);
             Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+            BackgroundPriority priority = embedded != null && settings.sweepNice() > 0
+                    ? new BackgroundPriority(embedded.serverPid(), settings.sweepNice()) : null;
+            sweepSource = new HikariDataSource(sweepPool(url, user, password, settings, priority));
         } catch (RuntimeException e) {
+            if (dataSource != null) {
+                dataSource.close();
+            }
             if (embedded != null) {
                 embedded.close();
             }
             throw e;
         }
-        LOG.info("Database ready ({})", embedded != null ? "embedded PostgreSQL, port " + embedded.port() : "external, DB_URL");
-        return new Database(embedded, dataSource);
+        LOG.info("Database ready ({}); sweeps' sessions at {}", embedded != null ? "embedded PostgreSQL, port " + embedded.port()
+                : "external, DB_URL", embedded != null && settings.sweepNice() > 0 ? "nice " + settings.sweepNice() : "normal priority");
+        return new Database(embedded, dataSource, sweepSource);
+    }
+
+    /**
+     * The sweeps' pool: the same server, its own name (in pg_stat_activity too), and a patient connection timeout,
+     * since a sweep can wait for a connection where a webhook should not.
+     */
+    private static HikariConfig sweepPool(String url, String user, String password, Settings settings, BackgroundPriority priority) {
+        SweepConnections connections = new SweepConnections(priority);
+        connections.setURL(url);
+        if (user != null && !user.isBlank()) {
+            connections.setUser(user);
+        }
+        if (password != null && !password.isBlank()) {
+            connections.setPassword(password);
+        }
+        connections.setTcpKeepAlive(true);
+        connections.setApplicationName("conversation-connector-sweeps");
+        connections.setLogServerErrorDetail(false);
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("connector-sweeps");
+        config.setDataSource(connections);
+        config.setMaximumPoolSize(settings.sweepPoolSize());
+        config.setMinimumIdle(1);
+        config.setConnectionTimeout(Math.max(settings.connectionTimeoutMillis(), 30_000));
+        config.setValidationTimeout(Math.min(settings.connectionTimeoutMillis(), 2000));
+        if (settings.meters() != null) {
+            config.setMetricRegistry(settings.meters());
+        }
+        return config;
+    }
+
+    /** The sweeps' connections, each backend lowered as the pool opens it (when the server is the embedded one). */
+    @SuppressWarnings("serial")
+    private static final class SweepConnections extends PGSimpleDataSource {
+        private final transient BackgroundPriority priority;
+
+        SweepConnections(BackgroundPriority priority) {
+            this.priority = priority;
+        }
+
+        @Override
+        public Connection getConnection(String user, String password) throws SQLException {
+            Connection connection = super.getConnection(user, password);
+            return priority == null ? connection : priority.lowered(connection);
+        }
     }
 
     public DataSource dataSource() {
@@ -133,6 +203,11 @@ public final class Database implements AutoCloseable {
 
     public Jdbi jdbi() {
         return jdbi;
+    }
+
+    /** For sweeps (inactivity, window notices, retention) only: their own pool, at a lower priority when embedded. */
+    public Jdbi sweepJdbi() {
+        return sweepJdbi;
     }
 
     /** The server this connector started and owns; null with an external database (DB_URL). */
@@ -151,6 +226,7 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        sweepSource.close();
         dataSource.close();
         if (embedded != null) {
             embedded.close();

@@ -118,6 +118,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return postgres.getPort();
     }
 
+    /** The postmaster's process id: the parent of every backend of this server. */
+    public long serverPid() {
+        return server.pid();
+    }
+
     /**
      * Whether the server this connector started still runs. Nothing restarts it when it has died (killed, say):
      * liveness then goes DOWN, so a supervisor restarts the connector, which starts it again (WAL recovery).
