@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -38,6 +39,7 @@ public final class BackgroundPriority {
     private final int nice;
     private final boolean autogroups;
     private volatile boolean givenUp;
+    private final AtomicBoolean announced = new AtomicBoolean();
 
     /** @param nice 1 (slightly lower) to 19 (lowest) */
     public BackgroundPriority(long postmasterPid, int nice) {
@@ -94,6 +96,9 @@ public final class BackgroundPriority {
     }
 
     private void lowerOnce(long pid) throws IOException, InterruptedException {
+        if (!Files.isDirectory(Path.of("/proc/self"))) {
+            throw new IOException("this system has no /proc");
+        }
         ProcStat stat = ProcStat.read(pid);
         if (stat == null || stat.parentPid() != postmasterPid) {
             return; // gone, or not this server's backend
@@ -102,12 +107,19 @@ public final class BackgroundPriority {
             Path group = Path.of("/proc", Long.toString(pid), "autogroup");
             if (autogroupNice(Files.readString(group)) < nice) {
                 Files.writeString(group, Integer.toString(nice));
-                LOG.debug("PostgreSQL backend {} (sweeps): its scheduling group at nice {}", pid, nice);
+                lowered(pid, "their scheduling groups (/proc/PID/autogroup)");
             }
         } else if (stat.nice() < nice) {
             renice(pid);
-            LOG.debug("PostgreSQL backend {} (sweeps): at nice {}", pid, nice);
+            lowered(pid, "renice");
         }
+    }
+
+    private void lowered(long pid, String how) {
+        if (announced.compareAndSet(false, true)) {
+            LOG.info("The PostgreSQL backends that serve sweeps run at nice {}, set through {} ({})", nice, how, SETTING);
+        }
+        LOG.debug("PostgreSQL backend {} (sweeps) at nice {}: {}", pid, nice, how);
     }
 
     private void renice(long pid) throws IOException, InterruptedException {

@@ -147,8 +147,7 @@ public final class Database implements AutoCloseable {
             }
             throw e;
         }
-        LOG.info("Database ready ({}); sweeps' sessions at {}", embedded != null ? "embedded PostgreSQL, port " + embedded.port()
-                : "external, DB_URL", embedded != null && settings.sweepNice() > 0 ? "nice " + settings.sweepNice() : "normal priority");
+        LOG.info("Database ready ({})", embedded != null ? "embedded PostgreSQL, port " + embedded.port() : "external, DB_URL");
         return new Database(embedded, dataSource, sweepSource);
     }
 
