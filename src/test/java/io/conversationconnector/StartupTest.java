@@ -41,6 +41,17 @@ class StartupTest {
                 "connector.data-dir (DATA_DIR): cannot use " + file.resolve("data") + " as the data directory");
     }
 
+    @Test
+    void aDatabaseUrlTheDriverCannotReadStopsStartUpNamingTheKeyButNotTheUrl() throws Exception {
+        Path data = ConnectorHarness.testDir("startup");
+        int port = ConnectorHarness.freePort();
+        assertStopsNaming(data, port, Map.of("DB_URL", "jdbc:mysql://127.0.0.1/crm?password=hunter2"),
+                "connector.db.url (DB_URL): is not a PostgreSQL JDBC URL");
+        String log = Files.readString(data.resolveSibling(data.getFileName() + "-" + port + ".log"));
+        assertThat(log).as("the URL may carry a password").doesNotContain("hunter2");
+        assertThat(data.resolve("postgres")).as("no database was started").doesNotExist();
+    }
+
     /** Without the lock, the second took the first one's running server for a leftover and shut it down. */
     @Test
     void aSecondConnectorOnTheSameDataDirectoryStopsAndLeavesTheFirstOneServing() throws Exception {

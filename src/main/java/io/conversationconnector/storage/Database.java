@@ -13,6 +13,7 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.conversationconnector.config.ConfigException;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.argument.AbstractArgumentFactory;
@@ -111,33 +112,17 @@ public final class Database implements AutoCloseable {
             user = "postgres";
             password = "";
         }
-        HikariConfig config = new HikariConfig();
-        config.setPoolName("connector-db");
-        config.setJdbcUrl(url);
-        if (user != null && !user.isBlank()) {
-            config.setUsername(user);
-        }
-        if (password != null && !password.isBlank()) {
-            config.setPassword(password);
-        }
-        config.setMaximumPoolSize(settings.poolSize());
-        config.setConnectionTimeout(settings.connectionTimeoutMillis());
-        config.setValidationTimeout(Math.min(settings.connectionTimeoutMillis(), 2000));
-        if (settings.meters() != null) {
-            config.setMetricRegistry(settings.meters());
-        }
-        config.addDataSourceProperty("tcpKeepAlive", "true");
-        config.addDataSourceProperty("ApplicationName", "conversation-connector");
-        // Keep bound values (payloads, phone numbers) out of driver exception messages and so out of logs.
-        config.addDataSourceProperty("logServerErrorDetail", "false");
         HikariDataSource dataSource = null;
         HikariDataSource sweepSource;
         try {
-            dataSource = new HikariDataSource(config);
+            dataSource = new HikariDataSource(pool("connector-db", connections(url, user, password, "conversation-connector", null),
+                    settings.poolSize(), settings.poolSize(), settings.connectionTimeoutMillis(), settings));
             Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
             BackgroundPriority priority = embedded != null && settings.sweepNice() > 0
                     ? new BackgroundPriority(embedded.serverPid(), settings.sweepNice()) : null;
-            sweepSource = new HikariDataSource(sweepPool(url, user, password, settings, priority));
+            // A sweep can wait for a connection where a webhook should not.
+            sweepSource = new HikariDataSource(pool("connector-sweeps", connections(url, user, password, "conversation-connector-sweeps",
+                    priority), settings.sweepPoolSize(), 1, Math.max(settings.connectionTimeoutMillis(), 30_000), settings));
         } catch (RuntimeException e) {
             if (dataSource != null) {
                 dataSource.close();
@@ -151,28 +136,15 @@ public final class Database implements AutoCloseable {
         return new Database(embedded, dataSource, sweepSource);
     }
 
-    /**
-     * The sweeps' pool: the same server, its own name (in pg_stat_activity too), and a patient connection timeout,
-     * since a sweep can wait for a connection where a webhook should not.
-     */
-    private static HikariConfig sweepPool(String url, String user, String password, Settings settings, BackgroundPriority priority) {
-        SweepConnections connections = new SweepConnections(priority);
-        connections.setURL(url);
-        if (user != null && !user.isBlank()) {
-            connections.setUser(user);
-        }
-        if (password != null && !password.isBlank()) {
-            connections.setPassword(password);
-        }
-        connections.setTcpKeepAlive(true);
-        connections.setApplicationName("conversation-connector-sweeps");
-        connections.setLogServerErrorDetail(false);
+    /** A pool of the given connections; the connection timeout is what a borrower waits before giving up. */
+    private static HikariConfig pool(String name, Connections connections, int maxSize, int minIdle, long connectionTimeoutMillis,
+                                     Settings settings) {
         HikariConfig config = new HikariConfig();
-        config.setPoolName("connector-sweeps");
+        config.setPoolName(name);
         config.setDataSource(connections);
-        config.setMaximumPoolSize(settings.sweepPoolSize());
-        config.setMinimumIdle(1);
-        config.setConnectionTimeout(Math.max(settings.connectionTimeoutMillis(), 30_000));
+        config.setMaximumPoolSize(maxSize);
+        config.setMinimumIdle(minIdle);
+        config.setConnectionTimeout(connectionTimeoutMillis);
         config.setValidationTimeout(Math.min(settings.connectionTimeoutMillis(), 2000));
         if (settings.meters() != null) {
             config.setMetricRegistry(settings.meters());
@@ -180,12 +152,38 @@ public final class Database implements AutoCloseable {
         return config;
     }
 
-    /** The sweeps' connections, each backend lowered as the pool opens it (when the server is the embedded one). */
+    /**
+     * The connections of one pool, named in pg_stat_activity by applicationName, each backend lowered as the pool
+     * opens it when a priority is given. A URL the driver cannot read stops start-up naming the setting, not the
+     * URL (it may carry a password).
+     */
+    private static Connections connections(String url, String user, String password, String applicationName,
+                                           BackgroundPriority priority) {
+        Connections connections = new Connections(priority);
+        try {
+            connections.setURL(url);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("application.properties", "connector.db.url (DB_URL)",
+                    "is not a PostgreSQL JDBC URL (jdbc:postgresql://HOST:PORT/DATABASE)");
+        }
+        if (user != null && !user.isBlank()) {
+            connections.setUser(user);
+        }
+        if (password != null && !password.isBlank()) {
+            connections.setPassword(password);
+        }
+        connections.setTcpKeepAlive(true);
+        connections.setApplicationName(applicationName);
+        // Keep bound values (payloads, phone numbers) out of driver exception messages and so out of logs.
+        connections.setLogServerErrorDetail(false);
+        return connections;
+    }
+
     @SuppressWarnings("serial")
-    private static final class SweepConnections extends PGSimpleDataSource {
+    private static final class Connections extends PGSimpleDataSource {
         private final transient BackgroundPriority priority;
 
-        SweepConnections(BackgroundPriority priority) {
+        Connections(BackgroundPriority priority) {
             this.priority = priority;
         }
 
