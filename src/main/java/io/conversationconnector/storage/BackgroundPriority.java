@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * Runs the embedded PostgreSQL's backends that serve sweeps at a lower CPU priority (a nice value), so a sweep
  * takes the CPU that ingest leaves idle instead of an equal share of it. A sweep of 100,000 closes keeps about a
  * core busy for several seconds; on two cores, sharing them equally with ingest's backends raised ingest's p99
- * more than 2 times in seven runs of seven, at nice 19 in seven of fourteen, and the sweep took as long
+ * more than 2 times in seven runs of seven, at nice 19 in nine of sixteen, and the sweep took as long
  * (bench/SWEEP-NOTES.md, 2026-12-07).
  * <p>
  * Where Linux groups tasks by session for scheduling (autogroups, on by default), each PostgreSQL backend is a group
