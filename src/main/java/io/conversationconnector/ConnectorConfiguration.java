@@ -75,7 +75,10 @@ import org.slf4j.LoggerFactory;
 @Configuration
 public class ConnectorConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectorConfiguration.class);
-    /** The sweeps that may run at once (inactivity, windows, retention): one Quartz thread each, and workers connections each. */
+    /**
+     * The sweeps that may run at once (inactivity, windows, retention): one Quartz thread each, and workers connections
+     * each in the sweeps' pool, which has one more for the metrics gauges' reads.
+     */
     private static final int SWEEP_KINDS = 3;
 
     @PropertyInject("connector.config-dir")
@@ -212,7 +215,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
         ConnectorMetrics metrics = new ConnectorMetrics(meters, sources.keySet(), subscriptions.keySet());
         RequestOutcomes requestOutcomes = new RequestOutcomes(metrics);
         Database database = Database.start(new Database.Settings(dbUrl, dbUser, dbPassword, Path.of(dataDir),
-                embeddedDbPort, poolSize, connectionTimeoutMs, SWEEP_KINDS * sweepWorkers, sweepDatabaseNice, meters));
+                embeddedDbPort, poolSize, connectionTimeoutMs, SWEEP_KINDS * sweepWorkers + 1, sweepDatabaseNice, meters));
         manage(context, "database", database);
         InboxWriter inbox = new InboxWriter(database.jdbi(), subscriptions.values(), clock, json,
                 new InboxWriter.Settings(writers, maxBatch, queueCapacity, Duration.ofMillis(commitTimeoutMs)));
@@ -262,8 +265,10 @@ public class ConnectorConfiguration implements CamelConfiguration {
         context.getRegistry().bind("rasayelMapping", new MappingStep(new RasayelMapper(), keywordOptOuts));
 
         DeliveryStore deliveryStore = new DeliveryStore(database.jdbi());
-        manage(context, "metrics-gauges", new DatabaseGauges(database.jdbi(), deliveryStore, meters, subscriptions.keySet(), clock,
-                metricsRefresh));
+        // The gauges' counts grow with the backlog (a 400,000-row backlog: about 0.2 s of PostgreSQL CPU a refresh), and
+        // nothing waits for them: background work, so they read through the sweeps' pool (low priority, one connection).
+        manage(context, "metrics-gauges", new DatabaseGauges(database.sweepJdbi(), new DeliveryStore(database.sweepJdbi()), meters,
+                subscriptions.keySet(), clock, metricsRefresh));
         DeliverySteps delivery = new DeliverySteps(deliveryStore, subscriptions, clock, json, deliveryBatchSize, deliveryParallelism,
                 deliveryInFlight, io.conversationconnector.config.Durations.parse(leaseGrace, "application.properties", "connector.delivery.lease-grace"), metrics);
         manage(context, "delivery-outcomes", delivery.outcomeWriter());

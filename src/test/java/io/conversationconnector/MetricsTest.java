@@ -138,9 +138,21 @@ class MetricsTest {
         assertThat(after.delta(before, "connector_sweep_runs_total", "sweep=\"windows\"")).isEqualTo(1);
         assertThat(after.delta(before, "connector_sweep_duration_seconds_count", "sweep=\"windows\"")).isEqualTo(1);
         assertThat(after.value("hikaricp_connections_max", "pool=\"connector-db\"")).isEqualTo(16);
-        assertThat(after.value("hikaricp_connections_max", "pool=\"connector-sweeps\"")).as("3 sweeps x 1 worker").isEqualTo(3);
+        assertThat(after.value("hikaricp_connections_max", "pool=\"connector-sweeps\"")).as("3 sweeps x 1 worker, 1 for the gauges")
+                .isEqualTo(4);
         assertThat(after.value("jvm_memory_used_bytes", "area=\"heap\"")).isGreaterThan(0);
         assertThat(after.text).contains("# TYPE connector_ingest_duration_seconds histogram");
+    }
+
+    @Test
+    void theGaugesReadThroughTheSweepsPool() throws Exception {
+        // The harness turns the sweeps' timers off, so without the gauges (refreshed every 200 ms here, two reads
+        // each) nothing borrows from that pool unless a test runs a sweep, which borrows a few times at most.
+        Scrape before = scrape();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(scrape().delta(before, "hikaricp_connections_usage_seconds_count", "pool=\"connector-sweeps\""))
+                        .isGreaterThanOrEqualTo(10));
+        assertThat(scrape().value("connector_metrics_database_up")).isEqualTo(1);
     }
 
     @Test

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Gauges whose values live in the database (outbox backlog and its oldest age, stored dead letters, subscription
  * state, open WhatsApp windows). Counting on every scrape would put the scrape rate on the database, so a
  * background thread reads them every {@code interval} with a few index-backed queries, and the gauges show the
- * last values read. They describe the shared database, so every node of a cluster reports the same figures
+ * last values read. The counts grow with the backlog, so the caller gives this the sweeps' (background, low-priority)
+ * pool, not the one ingest uses. They describe the shared database, so every node of a cluster reports the same figures
  * (aggregate them with max, not sum). {@code connector_metrics_database_up} is 0 while the last read failed.
  */
 public final class DatabaseGauges implements AutoCloseable {

@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The connector's PostgreSQL: external when DB_URL is set, otherwise embedded under DATA_DIR. A HikariCP pool
  * whose connection timeout is short, so an unreachable database turns into a prompt 503 rather than a hang.
- * Flyway applies the schema at start-up. Sweeps have a pool of their own ({@link #sweepJdbi()}): they never take
- * a connection ingest or delivery is waiting for, and on the embedded server their backends run at a lower CPU
- * priority ({@link BackgroundPriority}).
+ * Flyway applies the schema at start-up. Sweeps have a pool of their own ({@link #sweepJdbi()}), shared with the
+ * metrics gauges' periodic counts: background work never takes a connection ingest or delivery is waiting for, and
+ * on the embedded server its backends run at a lower CPU priority ({@link BackgroundPriority}).
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
@@ -202,7 +202,10 @@ public final class Database implements AutoCloseable {
         return jdbi;
     }
 
-    /** For sweeps (inactivity, window notices, retention) only: their own pool, at a lower priority when embedded. */
+    /**
+     * For background work only (the sweeps: inactivity, window notices, retention; the metrics gauges' counts): its own
+     * pool, at a lower priority when embedded.
+     */
     public Jdbi sweepJdbi() {
         return sweepJdbi;
     }
