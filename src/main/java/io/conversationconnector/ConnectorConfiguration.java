@@ -75,11 +75,10 @@ import org.slf4j.LoggerFactory;
 @Configuration
 public class ConnectorConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectorConfiguration.class);
-    /**
-     * The sweeps that may run at once (inactivity, windows, retention): one Quartz thread each, and workers connections
-     * each in the sweeps' pool, which has one more for the metrics gauges' reads.
-     */
+    /** The sweeps that may run at once (inactivity, windows, retention): one Quartz thread each, and workers connections each. */
     private static final int SWEEP_KINDS = 3;
+    /** The sweeps' pool also serves the metrics gauges' reads (one thread), so a refresh never waits behind the sweeps. */
+    private static final int GAUGE_READERS = 1;
 
     @PropertyInject("connector.config-dir")
     String configDir;
@@ -215,7 +214,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
         ConnectorMetrics metrics = new ConnectorMetrics(meters, sources.keySet(), subscriptions.keySet());
         RequestOutcomes requestOutcomes = new RequestOutcomes(metrics);
         Database database = Database.start(new Database.Settings(dbUrl, dbUser, dbPassword, Path.of(dataDir),
-                embeddedDbPort, poolSize, connectionTimeoutMs, SWEEP_KINDS * sweepWorkers + 1, sweepDatabaseNice, meters));
+                embeddedDbPort, poolSize, connectionTimeoutMs, SWEEP_KINDS * sweepWorkers + GAUGE_READERS, sweepDatabaseNice, meters));
         manage(context, "database", database);
         InboxWriter inbox = new InboxWriter(database.jdbi(), subscriptions.values(), clock, json,
                 new InboxWriter.Settings(writers, maxBatch, queueCapacity, Duration.ofMillis(commitTimeoutMs)));
