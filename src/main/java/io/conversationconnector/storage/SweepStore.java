@@ -259,44 +259,93 @@ public final class SweepStore {
         }
     }
 
+    /*
+     * The transaction is split into small methods with plain loops on purpose: the sweep's first run of 100,000
+     * after a start has C2 compile this code while ingest is busy, and one method holding it all (streams, four
+     * jdbi statement chains) cost C2 about 0.6 s there (bench/SWEEP-NOTES.md, 2026-12-07 afternoon).
+     */
     private Committed commit(List<Generated> generated, List<String> canonical, Instant now, EventRecorder.Keys keys) {
         return jdbi.inTransaction(h -> {
-            Set<Guard> passed = new HashSet<>();
-            List<StillIdle> idle = new ArrayList<>();
-            Map<List<Enum<?>>, List<NoticeDue>> notices = new java.util.HashMap<>();
-            for (Generated g : generated) {
-                if (g.guard() instanceof StillIdle s) {
-                    idle.add(s);
-                } else if (g.guard() instanceof NoticeDue n) {
-                    notices.computeIfAbsent(List.of(n.kind(), n.notice()), k -> new ArrayList<>()).add(n);
-                }
-            }
-            if (!idle.isEmpty()) {
-                Set<String> locked = new HashSet<>(h.createQuery(LOCK_STILL_IDLE)
-                        .bind("ids", SqlArrays.text(idle.stream().map(StillIdle::conversationId).toList()))
-                        .bind("idleSinces", SqlArrays.micros(idle.stream().map(StillIdle::idleSince).toList()))
-                        .mapTo(String.class).list());
-                idle.stream().filter(s -> locked.contains(s.conversationId())).forEach(passed::add);
-            }
-            for (List<NoticeDue> list : notices.values()) {
-                NoticeDue first = list.get(0);
-                Set<String> marked = new HashSet<>(h.createQuery(first.kind() == WindowKind.CUSTOMER_SERVICE ? MARK_CS : MARK_FEP)
-                        .bind("expired", first.notice() == Notice.EXPIRED)
-                        .bind("phones", SqlArrays.text(list.stream().map(NoticeDue::contactPhone).toList()))
-                        .bind("sources", SqlArrays.text(list.stream().map(NoticeDue::source).toList()))
-                        .bind("ends", SqlArrays.micros(list.stream().map(NoticeDue::expiresAt).toList()))
-                        .map((rs, ctx) -> rs.getString("contact_phone") + "\u0000" + rs.getString("source")).list());
-                list.stream().filter(n -> marked.contains(n.contactPhone() + "\u0000" + n.source())).forEach(passed::add);
-            }
-            List<EventRecorder.Row> rows = new ArrayList<>();
-            for (int i = 0; i < generated.size(); i++) {
-                Generated g = generated.get(i);
-                if (passed.contains(g.guard())) {
-                    rows.add(new EventRecorder.Row(g.pending(), canonical.get(i), g.rawJson(), "{}"));
-                }
-            }
+            List<EventRecorder.Row> rows = passedRows(generated, canonical, passedGuards(h, generated));
             return new Committed(rows, recorder.record(h, rows, now, keys));
         });
+    }
+
+    /** Locks what the guards guard, in the order ingest locks it; returns the guards that still hold. */
+    private static Set<Guard> passedGuards(Handle h, List<Generated> generated) {
+        List<StillIdle> idle = new ArrayList<>();
+        Map<List<Enum<?>>, List<NoticeDue>> notices = new java.util.HashMap<>();
+        for (Generated g : generated) {
+            if (g.guard() instanceof StillIdle s) {
+                idle.add(s);
+            } else if (g.guard() instanceof NoticeDue n) {
+                notices.computeIfAbsent(List.of(n.kind(), n.notice()), k -> new ArrayList<>()).add(n);
+            }
+        }
+        Set<Guard> passed = new HashSet<>();
+        if (!idle.isEmpty()) {
+            passed.addAll(stillIdle(h, idle));
+        }
+        for (List<NoticeDue> list : notices.values()) {
+            passed.addAll(stillDue(h, list));
+        }
+        return passed;
+    }
+
+    /** The conversations still open and idle since the same instant, locked. */
+    private static List<StillIdle> stillIdle(Handle h, List<StillIdle> idle) {
+        List<String> ids = new ArrayList<>(idle.size());
+        List<Instant> idleSinces = new ArrayList<>(idle.size());
+        for (StillIdle s : idle) {
+            ids.add(s.conversationId());
+            idleSinces.add(s.idleSince());
+        }
+        Set<String> locked = new HashSet<>(h.createQuery(LOCK_STILL_IDLE).bind("ids", SqlArrays.text(ids))
+                .bind("idleSinces", SqlArrays.micros(idleSinces)).mapTo(String.class).list());
+        List<StillIdle> passed = new ArrayList<>(locked.size());
+        for (StillIdle s : idle) {
+            if (locked.contains(s.conversationId())) {
+                passed.add(s);
+            }
+        }
+        return passed;
+    }
+
+    /** Notices of one kind whose window still ends as found and was not announced yet: marked as announced. */
+    private static List<NoticeDue> stillDue(Handle h, List<NoticeDue> list) {
+        NoticeDue first = list.get(0);
+        List<String> phones = new ArrayList<>(list.size());
+        List<String> sources = new ArrayList<>(list.size());
+        List<Instant> ends = new ArrayList<>(list.size());
+        for (NoticeDue n : list) {
+            phones.add(n.contactPhone());
+            sources.add(n.source());
+            ends.add(n.expiresAt());
+        }
+        Set<String> marked = new HashSet<>(h.createQuery(first.kind() == WindowKind.CUSTOMER_SERVICE ? MARK_CS : MARK_FEP)
+                .bind("expired", first.notice() == Notice.EXPIRED)
+                .bind("phones", SqlArrays.text(phones)).bind("sources", SqlArrays.text(sources))
+                .bind("ends", SqlArrays.micros(ends))
+                .map((rs, ctx) -> rs.getString("contact_phone") + "\u0000" + rs.getString("source")).list());
+        List<NoticeDue> passed = new ArrayList<>(marked.size());
+        for (NoticeDue n : list) {
+            if (marked.contains(n.contactPhone() + "\u0000" + n.source())) {
+                passed.add(n);
+            }
+        }
+        return passed;
+    }
+
+    /** The inbox rows of the events whose guard passed. */
+    private static List<EventRecorder.Row> passedRows(List<Generated> generated, List<String> canonical, Set<Guard> passed) {
+        List<EventRecorder.Row> rows = new ArrayList<>(generated.size());
+        for (int i = 0; i < generated.size(); i++) {
+            Generated g = generated.get(i);
+            if (passed.contains(g.guard())) {
+                rows.add(new EventRecorder.Row(g.pending(), canonical.get(i), g.rawJson(), "{}"));
+            }
+        }
+        return rows;
     }
 
     /**
