@@ -6,7 +6,9 @@ import java.sql.Statement;
  * Seeds N contacts with WhatsApp windows (and one open conversation each) straight into the connector's database,
  * for the window-query and sweep benchmarks. Phones are +57300 followed by 7 digits (0000000 … N-1), as
  * LoadDriver --window asks. With IDLE, the first IDLE conversations were last active two hours ago (the rest now);
- * with IDLE_SPREAD=1 in the environment, every (N / IDLE)-th instead.
+ * with IDLE_SPREAD=1 in the environment, every (N / IDLE)-th instead; with IDLE_SINCE (epoch milliseconds) in the
+ * environment, they were last active then instead of two hours ago (bench/sweep.sh's TRIGGER=timer makes them
+ * become idle at a planned moment).
  *   java -cp target/lib/postgresql-<version>.jar bench/SeedWindows.java jdbc:postgresql://127.0.0.1:PORT/postgres N [IDLE]
  * With a PREFIX, only N more conversations (ids conv_PREFIXi, the first IDLE of them idle), for the phones above:
  *   ... bench/SeedWindows.java jdbc:postgresql://127.0.0.1:PORT/postgres N IDLE PREFIX
@@ -27,6 +29,8 @@ public class SeedWindows {
         int n = Integer.parseInt(a[1]);
         int idle = a.length > 2 ? Integer.parseInt(a[2]) : 0;
         boolean spread = System.getenv("IDLE_SPREAD") != null;
+        String idleSince = System.getenv("IDLE_SINCE") == null ? "now() - interval '2 hours'"
+                : "to_timestamp(" + Long.parseLong(System.getenv("IDLE_SINCE")) + " / 1000.0)";
         boolean moreConversations = a.length > 3; // a PREFIX: conversations only, the contacts are seeded already
         String prefix = moreConversations ? a[3] : "seed";
         if (!prefix.matches("[a-z]+")) {
@@ -47,9 +51,9 @@ public class SeedWindows {
                                               opened_at, last_activity_at, last_inbound_at, created_at, updated_at)
                     SELECT 'conv_%s' || i, 'sinch-bench', '%s-' || i, 'whatsapp', '+57300' || lpad(i::text, 7, '0'), 'open', active,
                            active, active, now() - make_interval(mins => mod(i, 2880)), now(), now()
-                    FROM (SELECT i, CASE WHEN %s THEN now() - interval '2 hours' ELSE now() END AS active
+                    FROM (SELECT i, CASE WHEN %s THEN %s ELSE now() END AS active
                           FROM generate_series(0, %d) AS i) AS seed
-                    ON CONFLICT DO NOTHING""".formatted(prefix, prefix, idleCondition(n, idle, spread), n - 1));
+                    ON CONFLICT DO NOTHING""".formatted(prefix, prefix, idleCondition(n, idle, spread), idleSince, n - 1));
             // Settled, as a database that grew over months is: vacuumed (visibility map, hint bits) and analyzed, so
             // autovacuum does not start on the new rows while a benchmark measures.
             for (String table : new String[] {"contact_window", "conversation", "opt_out"}) {

@@ -12,12 +12,24 @@
 #    compilers apart) and PostgreSQL used, the cores that makes on average (the load driver not counted) and the
 #    share of the time some task waited for a core; a last line shows how the requests over twice the p99 of
 #    step 1 spread over the sweep, second by second.
+#    With ADMIN_PRIMER=n, n s before the sweep one admin request of the same kind (a bodyless POST re-pausing the
+#    paused subscription): the first such requests after a stretch of webhooks make the JIT drop and recompile code
+#    of the HTTP path that ingest runs (bench/SWEEP-NOTES.md, 2026-12-07 afternoon), which then happens before the
+#    sweep instead of at its start; alone it costs ingest nothing visible (a line shows it). Default 0: none.
+#    TRIGGER=timer starts every sweep, warm-up ones included, by the connector's own Quartz timer instead, as in
+#    production (the default SWEEP_INTERVAL, 30s: at :00 and :30 of each minute): the idle conversations are seeded
+#    to become idle just before a planned firing (SeedWindows' IDLE_SINCE), and the sweep's start and end come from
+#    its log line. The CPU line then spans from that firing to when the line was seen (a little more than the
+#    sweep). Seeding must end within SEED_BUDGET s (60), since the plan is made before it; the plan waits for a
+#    firing, up to 30 s more.
 # The sweep's own timer is off (SWEEP_CRON far in the future), so only these runs sweep.
 #   bench/sweep.sh
 #   RATE=500 bench/sweep.sh
 #   WARMUP_IDLE=0 FIRST_WARMUP=5 bench/sweep.sh      # the first sweep of a cold JVM
 #   IDLE_SPREAD=1 bench/sweep.sh                     # idle conversations every 10th row, not the first 100,000
 #   WARMUP_SWEEPS=3 WARMUP_IDLE=100000 FIRST_WARMUP=120 bench/sweep.sh   # a connector that has swept 300,000 already
+#   ADMIN_PRIMER=4 bench/sweep.sh                    # a harmless admin request of the same kind 4 s before the sweep
+#   TRIGGER=timer bench/sweep.sh                     # sweeps started by their Quartz timer, no admin request
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -31,7 +43,19 @@ WARMUP=${WARMUP:-5}
 FIRST_WARMUP=${FIRST_WARMUP:-60}
 SWEEP_AFTER=${SWEEP_AFTER:-8}
 CONCURRENCY=${CONCURRENCY:-32}
-export SWEEP_CRON="0 0 0 1 1 ? 2099"
+ADMIN_PRIMER=${ADMIN_PRIMER:-0}
+TRIGGER=${TRIGGER:-api}
+SEED_BUDGET=${SEED_BUDGET:-60}
+INACTIVITY_TIMEOUT_MS=1800000 # bench/sweep-config/sources.yaml: sinch-bench's inactivityTimeout, 30m
+case "$TRIGGER" in
+  api) export SWEEP_CRON="0 0 0 1 1 ? 2099" ;;  # the timer off: only the admin requests below sweep
+  timer) unset SWEEP_CRON; export SWEEP_INTERVAL=30s; ADMIN_PRIMER=0 ;;
+  *) echo "TRIGGER must be api or timer, not $TRIGGER" >&2; exit 2 ;;
+esac
+if [ "$ADMIN_PRIMER" -ge $((WARMUP + SWEEP_AFTER)) ]; then
+  echo "ADMIN_PRIMER ($ADMIN_PRIMER s) must be less than WARMUP + SWEEP_AFTER ($((WARMUP + SWEEP_AFTER)) s)" >&2
+  exit 2
+fi
 CONFIG_DIR=bench/sweep-config start_connector
 curl -sS --fail-with-body -X POST -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
   -d '{"reason":"bench: measure enqueueing only"}' "http://127.0.0.1:$HTTP_PORT/api/subscriptions/bench-closed/disable" > /dev/null
@@ -41,44 +65,136 @@ load() {
 sweep() {
   curl -sS --fail-with-body -X POST -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$HTTP_PORT/api/sweeps/inactivity/run"
 }
+# A request of the sweep's request's kind (a POST without a body, from curl) that changes nothing: the
+# subscription is paused already.
+admin_primer() {
+  curl -sS --fail-with-body -X POST -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$HTTP_PORT/api/subscriptions/bench-closed/disable" > /dev/null
+}
+now_ms() {
+  date +%s%3N
+}
+next_firing() {  # TRIGGER=timer: the first firing of the 30 s timer at or after an epoch ms
+  echo $((($1 + 29999) / 30000 * 30000))
+}
+sleep_until() {  # epoch ms
+  local ms=$(($1 - $(now_ms)))
+  if [ "$ms" -gt 0 ]; then sleep "$(awk -v ms="$ms" 'BEGIN {printf "%.3f", ms / 1000}')"; fi
+}
+# TRIGGER=timer: waits for the connector's Nth "inactivity sweep:" log line (a run that closed something) and
+# prints "END_MS JSON", END_MS the line's time as epoch ms.
+timer_sweep() {
+  local line
+  for _ in $(seq 1 1200); do
+    line=$(grep -F ' Sweeps - inactivity sweep: ' "$DATA/connector.log" | sed -n "$1p")
+    if [ -n "$line" ]; then
+      echo "$(date -d "$(cut -d' ' -f1 <<< "$line" | sed 's/T/ /; s/,/./')" +%s%3N) ${line#* inactivity sweep: }"
+      return
+    fi
+    sleep 0.1
+  done
+  echo "no inactivity sweep #$1 in $DATA/connector.log within 120 s" >&2
+  exit 1
+}
 if [ "$WARMUP_IDLE" -gt 0 ]; then
-  bench_java bench/SeedWindows.java "$PG_URL" "$WARMUP_IDLE" "$WARMUP_IDLE" warmup
+  WARMUP_START=$(($(now_ms) + 3000))
+  if [ "$TRIGGER" = timer ]; then WARMUP_START=$(next_firing "$WARMUP_START"); fi
+  warmup_due() {  # when the k-th warm-up set is to be swept
+    local due=$((WARMUP_START + $1 * FIRST_WARMUP * 1000 / (WARMUP_SWEEPS + 1)))
+    if [ "$TRIGGER" = timer ]; then next_firing "$due"; else echo "$due"; fi
+  }
+  # TRIGGER=timer: each set becomes idle just before the firing that is to sweep it (with api, it has been idle for
+  # two hours)
+  seed_warmup() {
+    if [ "$TRIGGER" = timer ]; then export IDLE_SINCE=$(($(warmup_due "$1") - 500 - INACTIVITY_TIMEOUT_MS)); fi
+    bench_java bench/SeedWindows.java "$PG_URL" "$WARMUP_IDLE" "$WARMUP_IDLE" "$2"
+    unset IDLE_SINCE
+  }
+  seed_warmup 1 warmup
   echo "== warm-up: ingest at $RATE/s for $FIRST_WARMUP s, $WARMUP_SWEEPS sweep(s) of $WARMUP_IDLE idle conversations spread over it"
+  sleep_until "$WARMUP_START"
   load 0 "$FIRST_WARMUP" > /dev/null &
   LOAD=$!
   for k in $(seq 1 "$WARMUP_SWEEPS"); do
     if [ "$k" -gt 1 ]; then  # the next set to close, under its own prefix (warmupb, warmupc, ...)
-      bench_java bench/SeedWindows.java "$PG_URL" "$WARMUP_IDLE" "$WARMUP_IDLE" "warmup$(printf "\\$(printf %o $((96 + k)))")" > /dev/null
+      seed_warmup "$k" "warmup$(printf "\\$(printf %o $((96 + k)))")" > /dev/null
     fi
-    sleep $((FIRST_WARMUP / (WARMUP_SWEEPS + 1)))
-    echo "warm-up sweep: $(sweep)"
+    if [ "$TRIGGER" = timer ]; then
+      echo "warm-up sweep: $(timer_sweep "$k" | cut -d' ' -f2-)"
+    else
+      sleep_until "$(warmup_due "$k")"
+      echo "warm-up sweep: $(sweep)"
+    fi
   done
   wait $LOAD
   FIRST_WARMUP=0
 fi
+if [ "$TRIGGER" = timer ]; then
+  # The plan: the idle conversations become idle just before a firing (DUE) WARMUP + SWEEP_AFTER s into the
+  # second run, which starts 5 s after the planned end of the run without a sweep, which starts when seeding has
+  # had SEED_BUDGET s or later.
+  DUE=$(next_firing $(($(now_ms) + (SEED_BUDGET + FIRST_WARMUP + WARMUP + DURATION + 5 + WARMUP + SWEEP_AFTER) * 1000)))
+  LOAD2_START=$((DUE - (WARMUP + SWEEP_AFTER) * 1000))
+  PLANNED_START=$((LOAD2_START - (FIRST_WARMUP + WARMUP + DURATION + 5) * 1000))
+  export IDLE_SINCE=$((DUE - 500 - INACTIVITY_TIMEOUT_MS))
+fi
 bench_java bench/SeedWindows.java "$PG_URL" "$CONVERSATIONS" "$IDLE"
+unset IDLE_SINCE
+if [ "$TRIGGER" = timer ]; then
+  if [ "$(now_ms)" -gt "$PLANNED_START" ]; then
+    echo "seeding took longer than SEED_BUDGET ($SEED_BUDGET s), so the planned sweep would be early: raise it" >&2
+    exit 1
+  fi
+  sleep_until "$PLANNED_START"
+fi
 echo "== $(nproc) cores; $CONVERSATIONS open conversations, $IDLE idle; ingest at $RATE/s without a sweep"
 CPU_BEFORE=$(cpu_ticks)
-LOAD_START=$(date +%s%3N)
+LOAD_START=$(now_ms)
 BASELINE=$(load "$((FIRST_WARMUP + WARMUP))" "$DURATION")
 echo "$BASELINE"
 BASE_P99=$(grep -o 'p99=[0-9.]*' <<< "$BASELINE" | head -1 | cut -d= -f2)
 echo "CPU of that run, for comparison: $(cpu_between "$CPU_BEFORE" "$(cpu_ticks)" $(($(date +%s%3N) - LOAD_START)))"
-echo "== the same load, with one inactivity sweep starting $((WARMUP + SWEEP_AFTER)) s in"
+if [ "$TRIGGER" = timer ]; then
+  if [ "$(now_ms)" -gt "$LOAD2_START" ]; then
+    echo "the run without a sweep ended later than planned, so the planned sweep would be early" >&2
+    exit 1
+  fi
+  sleep_until "$LOAD2_START"
+else
+  DUE=$(($(now_ms) + (WARMUP + SWEEP_AFTER) * 1000))
+fi
+echo "== the same load, with one inactivity sweep starting $((WARMUP + SWEEP_AFTER)) s in ($TRIGGER)"
 load "$WARMUP" "$DURATION" "$DATA/latency.log" &
 LOAD=$!
-sleep $((WARMUP + SWEEP_AFTER))
+sleep_until $((DUE - ADMIN_PRIMER * 1000))
+PRIMER_AT=$(now_ms)
+if [ "$ADMIN_PRIMER" -gt 0 ]; then
+  admin_primer
+  sleep_until "$DUE"
+fi
 CPU_BEFORE=$(cpu_ticks)
-SWEEP_START=$(date +%s%3N)
-SWEEP=$(sweep)
-SWEEP_END=$(date +%s%3N)
-CPU_AFTER=$(cpu_ticks)
-echo "sweep: $SWEEP"
-echo "CPU while the sweep ran (ingest included): $(cpu_between "$CPU_BEFORE" "$CPU_AFTER" $((SWEEP_END - SWEEP_START)))"
+CPU_FROM=$(now_ms)
+if [ "$TRIGGER" = timer ]; then
+  read -r SWEEP_END SWEEP <<< "$(timer_sweep $((WARMUP_IDLE > 0 ? WARMUP_SWEEPS + 1 : 1)))"
+  CPU_AFTER=$(cpu_ticks)
+  CPU_TO=$(now_ms)
+  SWEEP_START=$((SWEEP_END - $(grep -o '"millis":[0-9]*' <<< "$SWEEP" | cut -d: -f2)))
+  echo "sweep: $SWEEP (started by its timer $((SWEEP_START - DUE)) ms after its planned firing)"
+  echo "CPU from the planned firing to when the sweep's log line was seen (ingest included): $(cpu_between "$CPU_BEFORE" "$CPU_AFTER" $((CPU_TO - CPU_FROM)))"
+else
+  SWEEP_START=$CPU_FROM
+  SWEEP=$(sweep)
+  SWEEP_END=$(now_ms)
+  CPU_AFTER=$(cpu_ticks)
+  echo "sweep: $SWEEP"
+  echo "CPU while the sweep ran (ingest included): $(cpu_between "$CPU_BEFORE" "$CPU_AFTER" $((SWEEP_END - SWEEP_START)))"
+fi
 wait $LOAD
 read -r REQUESTS P99 MAX <<< "$(latency_between "$DATA/latency.log" "$SWEEP_START" "$SWEEP_END")"
 echo "during the sweep ($REQUESTS requests): latency_ms p99=$P99 max=$MAX"
 TWICE=$(awk -v p="$BASE_P99" 'BEGIN {printf "%.2f", 2 * p}')
 echo "requests of $TWICE ms or more (twice the p99 without a sweep), by second of the sweep: $(slow_by_second "$DATA/latency.log" "$SWEEP_START" "$SWEEP_END" "$TWICE")"
+if [ "$ADMIN_PRIMER" -gt 0 ]; then
+  echo "the same, by second between the admin request $ADMIN_PRIMER s before the sweep and the sweep: $(slow_by_second "$DATA/latency.log" "$PRIMER_AT" "$SWEEP_START" "$TWICE")"
+fi
 echo "queued for the paused subscription (warm-up sweep included): $(curl -sS -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$HTTP_PORT/api/subscriptions" \
   | grep -o '"backlog":[0-9]*' | head -1)"
