@@ -119,7 +119,8 @@ if [ "$WARMUP_IDLE" -gt 0 ]; then
       seed_warmup "$k" "warmup$(printf "\\$(printf %o $((96 + k)))")" > /dev/null
     fi
     if [ "$TRIGGER" = timer ]; then
-      echo "warm-up sweep: $(timer_sweep "$k" | cut -d' ' -f2-)"
+      WARMUP_SWEEP=$(timer_sweep "$k")
+      echo "warm-up sweep: ${WARMUP_SWEEP#* }"
     else
       sleep_until "$(warmup_due "$k")"
       echo "warm-up sweep: $(sweep)"
@@ -174,7 +175,8 @@ fi
 CPU_BEFORE=$(cpu_ticks)
 CPU_FROM=$(now_ms)
 if [ "$TRIGGER" = timer ]; then
-  read -r SWEEP_END SWEEP <<< "$(timer_sweep $((WARMUP_IDLE > 0 ? WARMUP_SWEEPS + 1 : 1)))"
+  TIMER_SWEEP=$(timer_sweep $((WARMUP_IDLE > 0 ? WARMUP_SWEEPS + 1 : 1)))
+  read -r SWEEP_END SWEEP <<< "$TIMER_SWEEP"
   CPU_AFTER=$(cpu_ticks)
   CPU_TO=$(now_ms)
   SWEEP_START=$((SWEEP_END - $(grep -o '"millis":[0-9]*' <<< "$SWEEP" | cut -d: -f2)))
