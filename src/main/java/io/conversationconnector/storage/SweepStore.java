@@ -326,14 +326,19 @@ public final class SweepStore {
                 .bind("expired", first.notice() == Notice.EXPIRED)
                 .bind("phones", SqlArrays.text(phones)).bind("sources", SqlArrays.text(sources))
                 .bind("ends", SqlArrays.micros(ends))
-                .map((rs, ctx) -> rs.getString("contact_phone") + "\u0000" + rs.getString("source")).list());
+                .map((rs, ctx) -> windowKey(rs.getString("contact_phone"), rs.getString("source"))).list());
         List<NoticeDue> passed = new ArrayList<>(marked.size());
         for (NoticeDue n : list) {
-            if (marked.contains(n.contactPhone() + "\u0000" + n.source())) {
+            if (marked.contains(windowKey(n.contactPhone(), n.source()))) {
                 passed.add(n);
             }
         }
         return passed;
+    }
+
+    /** A window's key (contact_window's primary key) as one string: a NUL cannot occur in either part. */
+    private static String windowKey(String contactPhone, String source) {
+        return contactPhone + "\u0000" + source;
     }
 
     /** The inbox rows of the events whose guard passed. */
