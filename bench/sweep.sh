@@ -47,9 +47,11 @@ ADMIN_PRIMER=${ADMIN_PRIMER:-0}
 TRIGGER=${TRIGGER:-api}
 SEED_BUDGET=${SEED_BUDGET:-60}
 INACTIVITY_TIMEOUT_MS=1800000 # bench/sweep-config/sources.yaml: sinch-bench's inactivityTimeout, 30m
+TIMER_INTERVAL_MS=30000       # TRIGGER=timer: the connector's default SWEEP_INTERVAL
+IDLE_MARGIN_MS=500            # TRIGGER=timer: a set becomes idle this long before the firing that is to sweep it
 case "$TRIGGER" in
   api) export SWEEP_CRON="0 0 0 1 1 ? 2099" ;;  # the timer off: only the admin requests below sweep
-  timer) unset SWEEP_CRON; export SWEEP_INTERVAL=30s; ADMIN_PRIMER=0 ;;
+  timer) unset SWEEP_CRON; export SWEEP_INTERVAL=$((TIMER_INTERVAL_MS / 1000))s; ADMIN_PRIMER=0 ;;
   *) echo "TRIGGER must be api or timer, not $TRIGGER" >&2; exit 2 ;;
 esac
 if [ "$ADMIN_PRIMER" -ge $((WARMUP + SWEEP_AFTER)) ]; then
@@ -73,8 +75,8 @@ admin_primer() {
 now_ms() {
   date +%s%3N
 }
-next_firing() {  # TRIGGER=timer: the first firing of the 30 s timer at or after an epoch ms
-  echo $((($1 + 29999) / 30000 * 30000))
+next_firing() {  # TRIGGER=timer: the first firing of the timer at or after an epoch ms
+  echo $((($1 + TIMER_INTERVAL_MS - 1) / TIMER_INTERVAL_MS * TIMER_INTERVAL_MS))
 }
 sleep_until() {  # epoch ms
   local ms=$(($1 - $(now_ms)))
@@ -105,7 +107,7 @@ if [ "$WARMUP_IDLE" -gt 0 ]; then
   # TRIGGER=timer: each set becomes idle just before the firing that is to sweep it (with api, it has been idle for
   # two hours)
   seed_warmup() {
-    if [ "$TRIGGER" = timer ]; then export IDLE_SINCE=$(($(warmup_due "$1") - 500 - INACTIVITY_TIMEOUT_MS)); fi
+    if [ "$TRIGGER" = timer ]; then export IDLE_SINCE=$(($(warmup_due "$1") - IDLE_MARGIN_MS - INACTIVITY_TIMEOUT_MS)); fi
     bench_java bench/SeedWindows.java "$PG_URL" "$WARMUP_IDLE" "$WARMUP_IDLE" "$2"
     unset IDLE_SINCE
   }
@@ -136,7 +138,7 @@ if [ "$TRIGGER" = timer ]; then
   DUE=$(next_firing $(($(now_ms) + (SEED_BUDGET + FIRST_WARMUP + WARMUP + DURATION + 5 + WARMUP + SWEEP_AFTER) * 1000)))
   LOAD2_START=$((DUE - (WARMUP + SWEEP_AFTER) * 1000))
   PLANNED_START=$((LOAD2_START - (FIRST_WARMUP + WARMUP + DURATION + 5) * 1000))
-  export IDLE_SINCE=$((DUE - 500 - INACTIVITY_TIMEOUT_MS))
+  export IDLE_SINCE=$((DUE - IDLE_MARGIN_MS - INACTIVITY_TIMEOUT_MS))
 fi
 bench_java bench/SeedWindows.java "$PG_URL" "$CONVERSATIONS" "$IDLE"
 unset IDLE_SINCE
