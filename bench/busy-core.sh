@@ -27,7 +27,7 @@ for round in $(seq 1 "$ROUNDS"); do
   load 3 $((BEFORE + BUSY_SECONDS + 5)) "$DATA/latency.log" &
   LOAD=$!
   sleep $((3 + BEFORE))
-  BUSY_START=$(date +%s%3N)
+  BUSY_START=$(now_ms)
   LOOP_PIDS=()
   for _ in $(seq 1 "$LOOPS"); do
     nice -n "$NICE" timeout "$BUSY_SECONDS" sh -c 'while :; do :; done' &
@@ -35,7 +35,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
   sleep "$BUSY_SECONDS"
   if [ "$LOOPS" -gt 0 ]; then wait "${LOOP_PIDS[@]}" || true; fi
-  BUSY_END=$(date +%s%3N)
+  BUSY_END=$(now_ms)
   wait $LOAD
   read -r N0 P0 _ <<< "$(latency_between "$DATA/latency.log" 0 $((BUSY_START - 1)))"
   read -r N1 P1 MAX1 <<< "$(latency_between "$DATA/latency.log" "$BUSY_START" "$BUSY_END")"

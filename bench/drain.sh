@@ -10,8 +10,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-40}
 CONCURRENCY=${CONCURRENCY:-32}
 start_crm_and_connector
-curl -sS --fail-with-body -X POST -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' -d '{"reason":"bench: CRM outage"}' \
-  "http://127.0.0.1:$HTTP_PORT/api/subscriptions/bench-crm/disable" > /dev/null
+admin_post /api/subscriptions/bench-crm/disable -H 'Content-Type: application/json' -d '{"reason":"bench: CRM outage"}' > /dev/null
 echo "== drain: $(nproc) cores; CRM paused, ingesting for ${DURATION}s at concurrency $CONCURRENCY"
 java bench/LoadDriver.java 127.0.0.1 "$HTTP_PORT" "$DURATION" "$CONCURRENCY" 0 \
   sinch-bench bench-sinch-secret bird-bench bench-bird-key "http://127.0.0.1/webhooks/bird-bench" | grep -E "accepted_per_s|statuses"

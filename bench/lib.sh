@@ -43,6 +43,18 @@ stop_connector() {
   if [ -z "${KEEP_DATA:-}" ]; then rm -rf "$DATA"; else echo "data and log kept in $DATA"; fi
 }
 
+# An admin API POST as curl sends it: PATH, then any more curl options (a body)
+admin_post() {
+  local path=$1
+  shift
+  curl -sS --fail-with-body -X POST -H "Authorization: Bearer $ADMIN_TOKEN" "$@" "http://127.0.0.1:$HTTP_PORT$path"
+}
+
+# Now, as epoch milliseconds (the unit of LoadDriver's LATENCY_LOG)
+now_ms() {
+  date +%s%3N
+}
+
 # Runs a single-file Java program of bench/ with the PostgreSQL driver on the classpath.
 bench_java() {
   java -cp "$(ls target/lib/postgresql-*.jar)" "$@"

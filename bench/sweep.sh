@@ -59,12 +59,6 @@ if [ "$ADMIN_PRIMER" -ge $((WARMUP + SWEEP_AFTER)) ]; then
   exit 2
 fi
 CONFIG_DIR=bench/sweep-config start_connector
-# An admin API POST as curl sends it: PATH, then any more curl options (a body)
-admin_post() {
-  local path=$1
-  shift
-  curl -sS --fail-with-body -X POST -H "Authorization: Bearer $ADMIN_TOKEN" "$@" "http://127.0.0.1:$HTTP_PORT$path"
-}
 admin_post /api/subscriptions/bench-closed/disable -H 'Content-Type: application/json' -d '{"reason":"bench: measure enqueueing only"}' > /dev/null
 load() {
   paced_ingest "$@" | grep -E "accepted_per_s|latency|statuses"
@@ -76,9 +70,6 @@ sweep() {
 # subscription is paused already.
 admin_primer() {
   admin_post /api/subscriptions/bench-closed/disable > /dev/null
-}
-now_ms() {
-  date +%s%3N
 }
 next_firing() {  # TRIGGER=timer: the first firing of the timer at or after an epoch ms
   echo $((($1 + TIMER_INTERVAL_MS - 1) / TIMER_INTERVAL_MS * TIMER_INTERVAL_MS))
