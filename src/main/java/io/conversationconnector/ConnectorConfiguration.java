@@ -128,7 +128,7 @@ public class ConnectorConfiguration implements CamelConfiguration {
     String defaultInactivityTimeout;
     @PropertyInject(value = "connector.sweep.window-expiring-lead", defaultValue = "1h")
     String windowExpiringLead;
-    @PropertyInject(value = "connector.sweep.batch-size", defaultValue = "500")
+    @PropertyInject(value = "connector.sweep.batch-size", defaultValue = "200")
     int sweepBatchSize;
     @PropertyInject(value = "connector.sweep.workers", defaultValue = "1")
     int sweepWorkers;
